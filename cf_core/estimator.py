@@ -1,0 +1,510 @@
+"""``CollaborativeFiltering``: the textbook low-rank model as a scikit-learn style estimator.
+
+It keeps the seed's structure (``_initialize_thetas``, ``_reshape_thetas``, ``_cost``, ``_gradient``,
+``fit``, ``predict``, ``recommended_items``, ``compute_similarities``) so a learner can follow the blog
+post, while the math lives in :mod:`cf_core.objective` and :mod:`cf_core.als` and runs on the rated
+entries only.
+"""
+
+from __future__ import annotations
+
+import inspect
+import time
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.optimize
+from threadpoolctl import threadpool_limits
+
+from .als import als_sweep
+from .objective import SparseObjective, predict_entries
+from .ratings import Ratings
+
+__all__ = ["CollaborativeFiltering", "NotFittedError", "TrainingProgress", "FoldIn", "as_ratings"]
+
+NORMALIZATIONS = (None, "mean", "biases")
+METHODS = ("L-BFGS-B", "CG", "als")
+INITS = ("uniform", "normal")
+
+
+class NotFittedError(ValueError, AttributeError):
+    """Raised when a model is used before ``fit`` (same bases as scikit-learn's)."""
+
+
+@dataclass(frozen=True)
+class TrainingProgress:
+    """What a ``callback`` gets after every iteration; return True from the callback to stop early."""
+
+    iteration: int
+    cost: float
+    elapsed: float
+    max_iter: int
+    validation_rmse: float | None = None
+
+
+@dataclass(frozen=True)
+class FoldIn:
+    """A new user's fitted parameters and predictions, found with the item features held fixed."""
+
+    theta: np.ndarray
+    bias: float
+    predictions: pd.Series
+    rated: np.ndarray
+
+    def recommended_items(self, n: int = 10) -> np.ndarray:
+        """Positions of the ``n`` best predicted items the user has not rated."""
+        return _top_n(self.predictions.to_numpy(), n, self.rated)
+
+    def recommendations(self, n: int = 10) -> pd.DataFrame:
+        top = self.recommended_items(n)
+        return pd.DataFrame({"item": self.predictions.index[top], "predicted_rating": self.predictions.to_numpy()[top]})
+
+
+def as_ratings(Y: Any, R: Any = None) -> Ratings:
+    """Accept what the textbook and notebooks pass: a Ratings, a wide DataFrame, or Y (and R) arrays."""
+    if isinstance(Y, Ratings):
+        if R is not None:
+            raise ValueError("R is only for the textbook call fit(Y, R) with arrays, not with a Ratings")
+        return Y
+    if isinstance(Y, pd.DataFrame) and R is None:
+        return Ratings.from_frame(Y)
+    return Ratings.from_dense(Y, R)
+
+
+def _top_n(scores: np.ndarray, n: int, exclude: np.ndarray | None) -> np.ndarray:
+    """Positions of the n highest scores, ties broken by lower position, excluded positions skipped."""
+    candidates = np.arange(len(scores)) if exclude is None else np.flatnonzero(~exclude)
+    order = np.lexsort((candidates, -scores[candidates]))
+    return candidates[order[: max(int(n), 0)]]
+
+
+def _cosine(V: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+    norms = np.linalg.norm(V, axis=1)
+    safe = np.where(norms > 0, norms, 1.0)
+    U = V / safe[:, None]  # zero vectors stay zero, so their similarities are 0, not NaN
+    S = (U if rows is None else U[rows]) @ U.T
+    return np.clip(S, -1.0, 1.0)
+
+
+class CollaborativeFiltering:
+    """Low-rank matrix factorization ``Y ~ X Theta^T`` fitted on the rated entries.
+
+    Parameters
+    ----------
+    num_features : int
+        k, the number of latent features per item and per user.
+    lambda_ : float
+        Regularization strength lambda (>= 0).
+    max_iter : int
+        Solver iterations (ALS: sweeps over items then users).
+    normalize : {"mean", None, "biases"}
+        "mean": subtract each item's mean rating before training and add it back when predicting (the
+        course). None: the seed's raw model. "biases": global mean plus learned, regularized item and
+        user biases (biased MF).
+    method : {"L-BFGS-B", "CG", "als"}
+        scipy.optimize's L-BFGS-B or conjugate gradient, or alternating least squares; all minimize
+        the same cost, so their cost curves compare directly.
+    init : {"uniform", "normal"}
+        Starting parameters: uniform on [0, 1) as in the seed, or N(0, 0.1^2).
+    tol : float or None
+        Passed to scipy.optimize as ``tol``; for ALS, stop when the relative cost decrease is below it.
+        None: the solver's default (ALS: 1e-9).
+    random_state : int, numpy Generator or None
+        Seed of the initial parameters; the same seed gives identical fits.
+    """
+
+    def __init__(
+        self,
+        num_features: int = 10,
+        lambda_: float = 1.0,
+        max_iter: int = 100,
+        *,
+        normalize: str | None = "mean",
+        method: str = "L-BFGS-B",
+        init: str = "uniform",
+        tol: float | None = None,
+        random_state: int | np.random.Generator | None = None,
+    ) -> None:
+        self.num_features = num_features
+        self.lambda_ = lambda_
+        self.max_iter = max_iter
+        self.normalize = normalize
+        self.method = method
+        self.init = init
+        self.tol = tol
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------------- scikit-learn protocol
+    @classmethod
+    def _param_names(cls) -> list[str]:
+        return [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self._param_names()}
+
+    def set_params(self, **params: Any) -> CollaborativeFiltering:
+        for name, value in params.items():
+            if name not in self._param_names():
+                raise ValueError(f"unknown parameter {name!r}; parameters are {self._param_names()}")
+            setattr(self, name, value)
+        return self
+
+    def __repr__(self) -> str:
+        defaults = {n: p.default for n, p in inspect.signature(type(self).__init__).parameters.items()}
+        changed = [f"{n}={v!r}" for n, v in self.get_params().items() if defaults.get(n) != v]
+        return f"{type(self).__name__}({', '.join(changed)})"
+
+    def _validate_params(self) -> None:
+        k = self.num_features
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+            raise ValueError(f"num_features must be an integer >= 1, got {k!r}")
+        lam = self.lambda_
+        if isinstance(lam, bool) or not isinstance(lam, (int, float, np.number)) or not np.isfinite(lam) or lam < 0:
+            raise ValueError(f"lambda_ must be a finite number >= 0, got {lam!r}")
+        it = self.max_iter
+        if isinstance(it, bool) or not isinstance(it, (int, np.integer)) or it < 0:
+            raise ValueError(f"max_iter must be an integer >= 0, got {it!r}")
+        if self.normalize not in NORMALIZATIONS:
+            raise ValueError(f"normalize must be one of {NORMALIZATIONS}, got {self.normalize!r}")
+        if self.method not in METHODS:
+            raise ValueError(f"method must be one of {METHODS}, got {self.method!r}")
+        if self.init not in INITS:
+            raise ValueError(f"init must be one of {INITS}, got {self.init!r}")
+        if self.tol is not None and (not isinstance(self.tol, (int, float)) or not self.tol > 0):
+            raise ValueError(f"tol must be None or a number > 0, got {self.tol!r}")
+
+    # --------------------------------------------------------------------------- the seed's pieces
+    def _initialize_thetas(self, n_items: int, n_users: int, rng: np.random.Generator) -> np.ndarray:
+        """Flat starting vector [X, Theta (, item biases, user biases)]; biases start at zero."""
+        n = (n_items + n_users) * self.num_features
+        start = rng.random(n) if self.init == "uniform" else rng.normal(0.0, 0.1, n)
+        if self.normalize == "biases":
+            start = np.concatenate([start, np.zeros(n_items + n_users)])
+        return start
+
+    def _reshape_thetas(
+        self, params: np.ndarray, n_items: int, n_users: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
+        """Flat vector -> (X, Theta, item biases, user biases); views, no copies."""
+        k = self.num_features
+        nx, nt = n_items * k, n_users * k
+        X = params[:nx].reshape(n_items, k)
+        Theta = params[nx : nx + nt].reshape(n_users, k)
+        if self.normalize != "biases":
+            return X, Theta, None, None
+        return X, Theta, params[nx + nt : nx + nt + n_items], params[nx + nt + n_items :]
+
+    def _cost_and_gradient(self, params: np.ndarray, objective: SparseObjective) -> tuple[float, np.ndarray]:
+        X, Theta, b, c = self._reshape_thetas(params, *objective.shape)
+        if b is None:
+            J, dX, dTheta = objective(X, Theta)
+            return J, np.concatenate([dX.ravel(), dTheta.ravel()])
+        J, dX, dTheta, db, dc = objective.biased(X, Theta, b, c)
+        return J, np.concatenate([dX.ravel(), dTheta.ravel(), db, dc])
+
+    def _cost(self, params: np.ndarray, objective: SparseObjective) -> float:
+        """J for a flat parameter vector."""
+        X, Theta, b, c = self._reshape_thetas(params, *objective.shape)
+        return objective.cost(X, Theta, b, c)
+
+    def _gradient(self, params: np.ndarray, objective: SparseObjective) -> np.ndarray:
+        """dJ/dparams for a flat parameter vector."""
+        return self._cost_and_gradient(params, objective)[1]
+
+    # ------------------------------------------------------------------------------------- fitting
+    def _offsets(self, ratings: Ratings) -> tuple[np.ndarray, float]:
+        """Per-item offset subtracted before training and added back in predictions, and the global mean."""
+        global_mean = float(ratings.values.mean())
+        if self.normalize == "mean":
+            return ratings.item_means(), global_mean
+        if self.normalize == "biases":
+            return np.full(ratings.n_items, global_mean), global_mean
+        return np.zeros(ratings.n_items), global_mean
+
+    def fit(
+        self,
+        Y: Ratings | np.ndarray | pd.DataFrame,
+        R: np.ndarray | None = None,
+        *,
+        callback: Callable[[TrainingProgress], bool | None] | None = None,
+        validation: Ratings | None = None,
+    ) -> CollaborativeFiltering:
+        """Learn X and Theta from ``Y`` (a Ratings, a wide DataFrame, or the textbook's ``Y, R``).
+
+        ``callback(progress)`` runs after every iteration; returning True stops training and keeps the
+        parameters reached so far. ``validation`` (a Ratings over the same items and users) adds a
+        validation RMSE to every progress report and to ``validation_history_``.
+        """
+        self._validate_params()
+        ratings = as_ratings(Y, R)
+        if validation is not None and (
+            validation.shape != ratings.shape
+            or not validation.items.equals(ratings.items)
+            or not validation.users.equals(ratings.users)
+        ):
+            raise ValueError(
+                f"validation ratings must cover the same items and users as the training ratings "
+                f"({ratings.n_items} x {ratings.n_users}), got {validation.n_items} x {validation.n_users}"
+            )
+        rng = np.random.default_rng(self.random_state)
+        offsets, global_mean = self._offsets(ratings)
+        objective = SparseObjective(
+            ratings.item_idx,
+            ratings.user_idx,
+            ratings.values - offsets[ratings.item_idx],
+            ratings.shape,
+            self.lambda_,
+        )
+        params = self._initialize_thetas(ratings.n_items, ratings.n_users, rng)
+        self.ratings_ = ratings
+        self.item_means_ = offsets if self.normalize == "mean" else ratings.item_means()
+        self.offsets_ = offsets
+        self.global_mean_ = global_mean
+
+        costs = [self._cost(params, objective)]
+        val_hist: list[float] = []
+        start = time.perf_counter()
+        latest = params
+
+        def record(x: np.ndarray, cost: float) -> bool:
+            """Log one iteration; True when the caller asked to stop."""
+            nonlocal latest
+            latest = x
+            costs.append(float(cost))
+            val = None
+            if validation is not None:
+                self._set_params_from(x, ratings.shape)
+                val = self._rmse(validation)
+                val_hist.append(val)
+            if callback is None:
+                return False
+            info = TrainingProgress(len(costs) - 1, float(cost), time.perf_counter() - start, int(self.max_iter), val)
+            return bool(callback(info))
+
+        if validation is not None:
+            self._set_params_from(params, ratings.shape)
+            val_hist.append(self._rmse(validation))
+
+        # One BLAS thread: the products here are small and thread hand-offs cost more than they give.
+        with threadpool_limits(limits=1, user_api="blas"):
+            if self.max_iter == 0:
+                converged, message, n_iter = False, "max_iter is 0: parameters are the initial ones", 0
+            elif self.method == "als":
+                converged, message, n_iter, latest = self._fit_als(params, objective, record)
+            else:
+                converged, message, n_iter, latest = self._fit_scipy(params, objective, record)
+
+        self._set_params_from(latest, ratings.shape)
+        self.cost_history_ = np.asarray(costs)
+        self.n_iter_ = n_iter
+        self.converged_ = converged
+        self.message_ = message
+        self.fit_time_ = time.perf_counter() - start
+        if validation is not None:
+            self.validation_history_ = np.asarray(val_hist)
+        elif hasattr(self, "validation_history_"):
+            del self.validation_history_
+        return self
+
+    def _fit_scipy(self, params, objective, record):
+        stopped = False
+
+        def on_iteration(intermediate_result: scipy.optimize.OptimizeResult) -> None:
+            nonlocal stopped
+            if record(np.array(intermediate_result.x), intermediate_result.fun):
+                stopped = True
+                raise StopIteration
+
+        result = scipy.optimize.minimize(
+            self._cost_and_gradient,
+            params,
+            args=(objective,),
+            jac=True,
+            method=self.method,
+            tol=self.tol,
+            callback=on_iteration,
+            options={"maxiter": int(self.max_iter)},
+        )
+        message = "stopped by callback" if stopped else str(result.message)
+        return bool(result.success) and not stopped, message, int(result.nit), np.asarray(result.x)
+
+    def _fit_als(self, params, objective, record):
+        tol = 1e-9 if self.tol is None else float(self.tol)
+        X, Theta, b, c = (
+            np.array(a) if a is not None else None for a in self._reshape_thetas(params, *objective.shape)
+        )
+        previous = objective.cost(X, Theta, b, c)
+        for it in range(1, int(self.max_iter) + 1):
+            X, Theta, b, c = als_sweep(objective, X, Theta, b, c)
+            cost = objective.cost(X, Theta, b, c)
+            flat = np.concatenate([X.ravel(), Theta.ravel()] + ([b, c] if b is not None else []))
+            if record(flat, cost):
+                return False, "stopped by callback", it, flat
+            if previous - cost <= tol * max(abs(previous), 1e-300):
+                return True, f"relative cost decrease below tol={tol:g}", it, flat
+            previous = cost
+        return False, "reached max_iter", int(self.max_iter), flat
+
+    def _set_params_from(self, params: np.ndarray, shape: tuple[int, int]) -> None:
+        X, Theta, b, c = self._reshape_thetas(np.asarray(params), *shape)
+        self.X_ = np.array(X)
+        self.Theta_ = np.array(Theta)
+        self.item_bias_ = np.zeros(shape[0]) if b is None else np.array(b)
+        self.user_bias_ = np.zeros(shape[1]) if c is None else np.array(c)
+
+    # ----------------------------------------------------------------------------------- predicting
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "X_"):
+            raise NotFittedError(f"this {type(self).__name__} is not fitted yet: call fit(ratings) first")
+
+    def _raw_entries(self, item_idx: np.ndarray, user_idx: np.ndarray) -> np.ndarray:
+        pred = predict_entries(self.X_, self.Theta_, item_idx, user_idx)
+        pred += self.offsets_[item_idx] + self.item_bias_[item_idx] + self.user_bias_[user_idx]
+        return pred
+
+    def _clip(self, pred: np.ndarray, clip: bool) -> np.ndarray:
+        if clip:
+            lo, hi = self.ratings_.rating_scale
+            np.clip(pred, lo, hi, out=pred)
+        return pred
+
+    def _positions(self, idx: Any, n: int, kind: str) -> np.ndarray:
+        arr = np.asarray(idx)
+        if arr.dtype == bool or not np.issubdtype(arr.dtype, np.integer):
+            raise ValueError(
+                f"{kind} must be given by integer position (0 to {n - 1}); for a label use "
+                f"model.ratings_.{kind}_index(label). Got {idx!r}"
+            )
+        if arr.size and (arr.min() < -n or arr.max() >= n):
+            raise ValueError(f"{kind} position out of range: {idx!r} for {n} {kind}s")
+        return arr % n
+
+    def predict(self, user: Any, item: Any, *, clip: bool = True) -> float | np.ndarray:
+        """Predicted rating of ``item`` by ``user`` (positions; scalars or broadcastable arrays)."""
+        self._check_fitted()
+        u = self._positions(user, self.ratings_.n_users, "user")
+        i = self._positions(item, self.ratings_.n_items, "item")
+        i, u = np.broadcast_arrays(i, u)
+        pred = self._clip(self._raw_entries(i.ravel(), u.ravel()), clip).reshape(i.shape)
+        return float(pred) if pred.ndim == 0 else pred
+
+    def predict_ratings(self, ratings: Ratings, *, clip: bool = True) -> np.ndarray:
+        """Predictions for every entry of ``ratings`` (same grid), in its entry order; O(entries) memory."""
+        self._check_fitted()
+        if ratings.shape != self.ratings_.shape:
+            raise ValueError(f"ratings grid {ratings.shape} differs from the fitted grid {self.ratings_.shape}")
+        return self._clip(self._raw_entries(ratings.item_idx, ratings.user_idx), clip)
+
+    def _rmse(self, ratings: Ratings) -> float:
+        err = self.predict_ratings(ratings) - ratings.values
+        return float(np.sqrt(np.mean(err**2))) if len(err) else float("nan")
+
+    def predict_matrix(self, items: Any = None, users: Any = None, *, clip: bool = True) -> np.ndarray:
+        """Dense predictions for the chosen item and user positions (all by default), items x users."""
+        self._check_fitted()
+        ii = (
+            np.arange(self.ratings_.n_items) if items is None else self._positions(items, self.ratings_.n_items, "item")
+        )
+        uu = (
+            np.arange(self.ratings_.n_users) if users is None else self._positions(users, self.ratings_.n_users, "user")
+        )
+        pred = self.X_[ii] @ self.Theta_[uu].T
+        pred += (self.offsets_[ii] + self.item_bias_[ii])[:, None] + self.user_bias_[uu][None, :]
+        return self._clip(pred, clip)
+
+    def predict_all(self, items: Any = None, users: Any = None, *, clip: bool = True) -> pd.DataFrame:
+        """Predicted ratings as a wide DataFrame (items x users) with the data's labels."""
+        pred = self.predict_matrix(items, users, clip=clip)
+        r = self.ratings_
+        index = r.items if items is None else r.items[self._positions(items, r.n_items, "item")]
+        columns = r.users if users is None else r.users[self._positions(users, r.n_users, "user")]
+        return pd.DataFrame(pred, index=index, columns=columns)
+
+    def _rated_mask(self, user: int) -> np.ndarray:
+        r = self.ratings_
+        mask = np.zeros(r.n_items, dtype=bool)
+        mask[r.item_idx[r.user_idx == user]] = True
+        return mask
+
+    def recommended_items(self, user: int, n: int = 10, exclude_rated: bool = True) -> np.ndarray:
+        """Item positions for ``user`` (a position), best predicted first; ties go to the lower position."""
+        self._check_fitted()
+        u = int(self._positions(user, self.ratings_.n_users, "user"))
+        scores = self.predict_matrix(users=[u], clip=False)[:, 0]
+        return _top_n(scores, n, self._rated_mask(u) if exclude_rated else None)
+
+    def recommendations(self, user: int, n: int = 10, exclude_rated: bool = True) -> pd.DataFrame:
+        """Top-``n`` items for ``user`` (a position) as a table of item label and predicted rating."""
+        top = self.recommended_items(user, n, exclude_rated)
+        return pd.DataFrame(
+            {"item": self.ratings_.items[top], "predicted_rating": self.predict(np.full(len(top), int(user)), top)}
+        )
+
+    # --------------------------------------------------------------------------------- similarities
+    def _vectors(self, kind: str) -> tuple[np.ndarray, pd.Index]:
+        self._check_fitted()
+        if kind == "items":
+            return self.X_, self.ratings_.items
+        if kind == "users":
+            return self.Theta_, self.ratings_.users
+        raise ValueError(f"kind must be 'items' or 'users', got {kind!r}")
+
+    def compute_similarities(self, kind: str = "items", indices: Any = None) -> np.ndarray:
+        """Cosine similarity of learned feature vectors (rows of X or Theta), in [-1, 1]; 0 for zero vectors.
+
+        ``indices`` restricts the result to those positions (a square matrix among them), so large data
+        never needs an n x n matrix.
+        """
+        V, _ = self._vectors(kind)
+        if indices is not None:
+            V = V[self._positions(indices, len(V), kind[:-1])]
+        return _cosine(V)
+
+    def most_similar(self, kind: str, key: int, n: int = 5) -> pd.DataFrame:
+        """The ``n`` items (or users) whose feature vectors point most like that of position ``key``."""
+        V, labels = self._vectors(kind)
+        pos = int(self._positions(key, len(V), kind[:-1]))
+        sims = _cosine(V, np.array([pos]))[0]
+        exclude = np.zeros(len(V), dtype=bool)
+        exclude[pos] = True
+        top = _top_n(sims, n, exclude)
+        return pd.DataFrame({kind[:-1]: labels[top], "position": top, "similarity": sims[top]})
+
+    # ------------------------------------------------------------------------------------- fold-in
+    def fold_in(self, item_ratings: np.ndarray | Mapping[Hashable, float]) -> FoldIn:
+        """Parameters and predictions for a new user from a few ratings, without retraining.
+
+        ``item_ratings`` is an array of length n_items (NaN = unrated) or a mapping item label -> rating.
+        With X fixed, the user's regularized least-squares optimum has a closed form, so this is instant.
+        """
+        self._check_fitted()
+        r = self.ratings_
+        if isinstance(item_ratings, Mapping):
+            y = np.full(r.n_items, np.nan)
+            for label, value in item_ratings.items():
+                y[r.item_index(label)] = float(value)
+        else:
+            y = np.asarray(item_ratings, dtype=np.float64)
+            if y.shape != (r.n_items,):
+                raise ValueError(f"item_ratings must have one entry per item ({r.n_items}), got shape {y.shape}")
+        if np.isinf(y).any():
+            raise ValueError("item_ratings contains an infinite value")
+        rated = ~np.isnan(y)
+        lo, hi = r.rating_scale
+        if np.any((y[rated] < lo) | (y[rated] > hi)):
+            raise ValueError(f"ratings must lie on the scale {lo:g} to {hi:g}")
+        biased = self.normalize == "biases"
+        A = self.X_[rated]
+        target = y[rated] - self.offsets_[rated] - self.item_bias_[rated]
+        if biased:
+            A = np.hstack([A, np.ones((len(A), 1))])
+        solution = np.linalg.solve(
+            A.T @ A + self.lambda_ * np.eye(A.shape[1]) + 1e-12 * np.eye(A.shape[1]), A.T @ target
+        )
+        theta, bias = (solution[:-1], float(solution[-1])) if biased else (solution, 0.0)
+        pred = self.X_ @ theta + self.offsets_ + self.item_bias_ + bias
+        pred = self._clip(pred, True)
+        return FoldIn(theta, bias, pd.Series(pred, index=r.items, name="predicted_rating"), rated)
