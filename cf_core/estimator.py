@@ -11,7 +11,7 @@ from __future__ import annotations
 import inspect
 import time
 from collections.abc import Callable, Hashable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -43,6 +43,9 @@ class TrainingProgress:
     elapsed: float
     max_iter: int
     validation_rmse: float | None = None
+    #: Parameters reached at this iteration (read-only views; copy to keep them, e.g. for a replay).
+    X: np.ndarray | None = field(default=None, repr=False)
+    Theta: np.ndarray | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -281,7 +284,11 @@ class CollaborativeFiltering:
                 val_hist.append(val)
             if callback is None:
                 return False
-            info = TrainingProgress(len(costs) - 1, float(cost), time.perf_counter() - start, int(self.max_iter), val)
+            X, Theta, _, _ = self._reshape_thetas(x, *ratings.shape)
+            X.flags.writeable = Theta.flags.writeable = False
+            info = TrainingProgress(
+                len(costs) - 1, float(cost), time.perf_counter() - start, int(self.max_iter), val, X, Theta
+            )
             return bool(callback(info))
 
         if validation is not None:
