@@ -26,6 +26,16 @@ def _list_some(items: Sequence[Any]) -> str:
     return f"{shown} and {more} more" if more > 0 else shown
 
 
+def _plain(x: Any) -> Any:
+    """A numpy scalar as the Python value, so messages read ``(item 7, ...)`` and not ``np.int64(7)``."""
+    return x.item() if isinstance(x, np.generic) else x
+
+
+def _place(items: pd.Index, users: pd.Index, i: int, j: int) -> str:
+    """An entry named by its labels, for error messages."""
+    return f"(item {_plain(items[i])!r}, user {_plain(users[j])!r})"
+
+
 def _as_labels(labels: Sequence[Hashable] | pd.Index | None, n: int, kind: str) -> pd.Index:
     """Labels as a pandas Index of unique values; default ``0..n-1`` like the textbook's positions."""
     if labels is None:
@@ -68,9 +78,11 @@ class Ratings:
     ) -> None:
         items = _as_labels(None, items, "item") if isinstance(items, int) else _as_labels(items, len(items), "item")
         users = _as_labels(None, users, "user") if isinstance(users, int) else _as_labels(users, len(users), "user")
-        item_idx = np.asarray(item_idx)
-        user_idx = np.asarray(user_idx)
-        values = np.asarray(values, dtype=np.float64)
+        # Copies, not views: the arrays are frozen below, which must neither freeze the caller's arrays
+        # nor let later writes to them change this (immutable) object.
+        item_idx = np.array(item_idx)
+        user_idx = np.array(user_idx)
+        values = np.array(values, dtype=np.float64)
         if not (item_idx.ndim == user_idx.ndim == values.ndim == 1) or not (
             len(item_idx) == len(user_idx) == len(values)
         ):
@@ -88,7 +100,7 @@ class Ratings:
                 raise ValueError(f"{name} index {int(idx[bad[0]])} out of range for {n} {name}s (entry {bad[0]})")
         bad = np.flatnonzero(~np.isfinite(values))
         if len(bad):
-            where = [f"(item {items[item_idx[k]]!r}, user {users[user_idx[k]]!r}): {values[k]}" for k in bad]
+            where = [f"{_place(items, users, item_idx[k], user_idx[k])}: {values[k]}" for k in bad]
             raise ValueError(f"{len(bad)} ratings are not finite numbers: {_list_some(where)}")
 
         # Canonical item-major order: makes equality well defined and is the CSR order the objective uses.
@@ -101,7 +113,7 @@ class Ratings:
             key, item_idx, user_idx, values = key[order], item_idx[order], user_idx[order], values[order]
             dup = np.flatnonzero(key[1:] == key[:-1])
             if len(dup):
-                where = [f"(item {items[item_idx[k]]!r}, user {users[user_idx[k]]!r})" for k in dup]
+                where = [f"{_place(items, users, item_idx[k], user_idx[k])}" for k in dup]
                 raise ValueError(f"{len(dup)} duplicate (item, user) ratings: {_list_some(where)}")
 
         scale_given = rating_scale is not None
@@ -112,7 +124,7 @@ class Ratings:
             raise ValueError(f"rating scale must be two finite numbers (min <= max), got {rating_scale}")
         bad = np.flatnonzero((values < lo) | (values > hi))
         if len(bad):
-            where = [f"(item {items[item_idx[k]]!r}, user {users[user_idx[k]]!r}): {values[k]:g}" for k in bad]
+            where = [f"{_place(items, users, item_idx[k], user_idx[k])}: {values[k]:g}" for k in bad]
             raise ValueError(f"{len(bad)} ratings are outside the scale {lo:g} to {hi:g}: {_list_some(where)}")
 
         self.item_idx = _readonly(np.ascontiguousarray(item_idx))
@@ -148,9 +160,13 @@ class Ratings:
             if len(bad):
                 i, j = bad[0]
                 raise ValueError(
-                    f"R must hold only 0 and 1; found {R[i, j]!r} at (item {i}, user {j}) and {len(bad) - 1} more"
+                    f"R must hold only 0 and 1; found {_plain(R[i, j])!r} at (item {i}, user {j}) "
+                    f"and {len(bad) - 1} more"
                 )
             rated = R.astype(bool)
+        for kind, labels, n in (("item", items, Y.shape[0]), ("user", users, Y.shape[1])):
+            if labels is not None and len(labels) != n:
+                raise ValueError(f"{len(labels)} {kind} labels given for {n} {kind}s (Y is {Y.shape[0]}x{Y.shape[1]})")
         i, j = np.nonzero(rated)
         return cls(
             i,
@@ -308,7 +324,7 @@ class Ratings:
     def _position(index: pd.Index, label: Hashable, kind: str) -> int:
         try:
             pos = index.get_loc(label)
-        except (KeyError, TypeError):
+        except (KeyError, TypeError, pd.errors.InvalidIndexError):
             pos = None
         if not isinstance(pos, (int, np.integer)):
             sample = _list_some([repr(x) for x in index[: _MAX_LISTED + 1]])
