@@ -1,0 +1,198 @@
+"""Tests for cf_core.objective: the sparse cost is the textbook cost, and its gradients are right."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import cf_core.objective as objective_module
+from cf_core import Ratings, check_gradient, cost_and_gradient, dense_cost_and_gradient
+from cf_core.objective import SparseObjective, predict_entries
+
+problem_params = st.fixed_dictionaries(
+    {
+        "n_items": st.integers(1, 9),
+        "n_users": st.integers(1, 9),
+        "k": st.integers(1, 5),
+        "density": st.floats(0.05, 1.0),
+        "seed": st.integers(0, 2**32 - 1),
+    }
+)
+lambdas = st.one_of(st.just(0.0), st.floats(1e-3, 100.0))
+
+
+def rel(a: float | np.ndarray, b: float | np.ndarray) -> float:
+    """Relative difference of two arrays (or numbers), 0 when both are 0."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    scale = max(np.linalg.norm(a), np.linalg.norm(b))
+    return float(np.linalg.norm(a - b) / scale) if scale > 0 else 0.0
+
+
+def central_differences(f: Callable[[np.ndarray], float], p: np.ndarray, eps: float = 1e-4) -> np.ndarray:
+    grad = np.empty_like(p)
+    for n in range(p.size):
+        step = np.zeros_like(p)
+        step[n] = eps
+        grad[n] = (f(p + step) - f(p - step)) / (2 * eps)
+    return grad
+
+
+# ----------------------------------------------------------------------------------- sparse == dense
+@given(problem_params, lambdas)
+def test_sparse_cost_and_gradient_equal_dense_textbook_formula(make_problem, params: dict, lambda_: float) -> None:
+    p = make_problem(**params)
+    J, dX, dTheta = cost_and_gradient(p.X, p.Theta, p.ratings, lambda_)
+    J_ref, dX_ref, dTheta_ref = dense_cost_and_gradient(p.X, p.Theta, p.Y, p.R, lambda_)
+    assert rel(J, J_ref) < 1e-10
+    assert rel(dX, dX_ref) < 1e-10
+    assert rel(dTheta, dTheta_ref) < 1e-10
+
+
+def test_cost_by_hand() -> None:
+    # Two ratings: item 0 by user 0 (5) and item 1 by user 1 (1); item 0 by user 1 is not rated.
+    ratings = Ratings.from_dense([[5.0, 0.0], [0.0, 1.0]], [[1, 0], [0, 1]])
+    X = np.array([[1.0], [2.0]])
+    Theta = np.array([[3.0], [0.5]])
+    # residuals: 1*3-5 = -2 and 2*0.5-1 = 0; regularization: (1+4+9+0.25) = 14.25
+    cost, dX, dTheta = cost_and_gradient(X, Theta, ratings, lambda_=2.0)
+    assert cost == pytest.approx(0.5 * 4 + 0.5 * 2.0 * 14.25)
+    np.testing.assert_allclose(dX, [[-2 * 3 + 2 * 1], [0 + 2 * 2]])
+    np.testing.assert_allclose(dTheta, [[-2 * 1 + 2 * 3], [0 + 2 * 0.5]])
+
+
+def test_entries_in_any_order_give_the_same_objective(make_problem) -> None:
+    p = make_problem(7, 5, 3, density=0.6, seed=3)
+    r = p.ratings
+    perm = np.random.default_rng(0).permutation(r.n_ratings)
+    shuffled = SparseObjective(r.item_idx[perm], r.user_idx[perm], r.values[perm], r.shape, 0.7)
+    ordered = SparseObjective(r.item_idx, r.user_idx, r.values, r.shape, 0.7)
+    for a, b in zip(shuffled(p.X, p.Theta), ordered(p.X, p.Theta), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-13)
+
+
+def test_cost_alone_equals_cost_with_gradient(make_problem) -> None:
+    p = make_problem(6, 4, 2, seed=1)
+    obj = SparseObjective(p.ratings.item_idx, p.ratings.user_idx, p.ratings.values, p.ratings.shape, 1.5)
+    assert obj.cost(p.X, p.Theta) == obj(p.X, p.Theta)[0]
+
+
+def test_objective_is_reusable_across_calls(make_problem) -> None:
+    """The residual buffer is shared between calls; a second evaluation must not see the first's leftovers."""
+    p = make_problem(5, 6, 2, seed=2)
+    obj = SparseObjective(p.ratings.item_idx, p.ratings.user_idx, p.ratings.values, p.ratings.shape, 0.3)
+    first = obj(p.X, p.Theta)
+    obj(2 * p.X, -p.Theta)
+    again = obj(p.X, p.Theta)
+    assert first[0] == again[0]
+    np.testing.assert_array_equal(first[1], again[1])
+
+
+def test_predict_entries_across_chunks(monkeypatch: pytest.MonkeyPatch, make_problem) -> None:
+    p = make_problem(9, 8, 3, density=0.9, seed=5)
+    r = p.ratings
+    monkeypatch.setattr(objective_module, "CHUNK", 7)  # several chunks, the last one partial
+    got = predict_entries(p.X, p.Theta, r.item_idx, r.user_idx)
+    np.testing.assert_allclose(got, np.sum(p.X[r.item_idx] * p.Theta[r.user_idx], axis=1), rtol=1e-13)
+
+
+def test_shape_mismatch_is_a_clear_error(make_problem) -> None:
+    p = make_problem(4, 3, 2)
+    with pytest.raises(ValueError, match=r"for a 4 x 3 ratings grid; got X \(3, 2\) and Theta \(3, 2\)"):
+        cost_and_gradient(p.X[:3], p.Theta, p.ratings, 1.0)
+    with pytest.raises(ValueError, match="X must be items x k and Theta users x k"):
+        check_gradient(p.X, p.Theta[:, :1], p.ratings, 1.0)
+
+
+# ------------------------------------------------------------------------------------ gradient checks
+@pytest.mark.parametrize("lambda_", [0.0, 1.5])
+@pytest.mark.parametrize("seed", range(3))
+def test_gradient_check_passes_with_missing_entries(make_problem, lambda_: float, seed: int) -> None:
+    p = make_problem(6, 5, 3, density=0.4, seed=seed)
+    assert p.R.sum() < p.R.size  # the point is that some entries are missing
+    result = check_gradient(p.X, p.Theta, p.ratings, lambda_)
+    assert result.relative_difference < 1e-9
+    assert result.passed()
+    assert len(result.coordinates) == p.X.size + p.Theta.size
+
+
+@given(problem_params, lambdas)
+def test_gradient_check_passes_on_random_problems(make_problem, params: dict, lambda_: float) -> None:
+    p = make_problem(**params)
+    assert check_gradient(p.X, p.Theta, p.ratings, lambda_).relative_difference < 1e-9
+
+
+def test_gradient_check_samples_coordinates(make_problem) -> None:
+    p = make_problem(20, 15, 4, seed=4)
+    result = check_gradient(p.X, p.Theta, p.ratings, 1.0, n_checks=10, random_state=1)
+    assert len(result.coordinates) == 10 == len(np.unique(result.coordinates))
+    assert result.passed()
+    again = check_gradient(p.X, p.Theta, p.ratings, 1.0, n_checks=10, random_state=1)
+    np.testing.assert_array_equal(result.coordinates, again.coordinates)
+
+
+def test_gradient_check_catches_a_wrong_gradient(monkeypatch: pytest.MonkeyPatch, make_problem) -> None:
+    """A checker that cannot fail proves nothing: a 1% error in dTheta must be detected."""
+    p = make_problem(5, 4, 2, seed=6)
+    right = SparseObjective.__call__
+
+    def slightly_wrong(self, X, Theta):
+        J, dX, dTheta = right(self, X, Theta)
+        return J, dX, dTheta * 1.01
+
+    monkeypatch.setattr(SparseObjective, "__call__", slightly_wrong)
+    result = check_gradient(p.X, p.Theta, p.ratings, 1.0)
+    assert not result.passed()
+    assert result.relative_difference > 1e-4
+
+
+def test_gradient_check_does_not_modify_inputs(make_problem) -> None:
+    p = make_problem(4, 4, 2, seed=7)
+    X, Theta = p.X.copy(), p.Theta.copy()
+    check_gradient(p.X, p.Theta, p.ratings, 1.0)
+    np.testing.assert_array_equal(p.X, X)
+    np.testing.assert_array_equal(p.Theta, Theta)
+
+
+# ----------------------------------------------------------------------------------- biased objective
+def biased_dense_cost(X, Theta, b, c, Y, R, lambda_) -> float:
+    E = (X @ Theta.T + b[:, None] + c[None, :] - Y) * R
+    return 0.5 * np.sum(E**2) + lambda_ / 2 * (np.sum(X**2) + np.sum(Theta**2) + b @ b + c @ c)
+
+
+@pytest.mark.parametrize("lambda_", [0.0, 0.8])
+@pytest.mark.parametrize("seed", range(3))
+def test_biased_objective_cost_and_gradient(make_problem, lambda_: float, seed: int) -> None:
+    p = make_problem(6, 5, 2, density=0.5, seed=seed)
+    r = p.ratings
+    rng = np.random.default_rng(seed)
+    b, c = rng.normal(size=r.n_items), rng.normal(size=r.n_users)
+    obj = SparseObjective(r.item_idx, r.user_idx, r.values, r.shape, lambda_)
+    J, dX, dTheta, db, dc = obj.biased(p.X, p.Theta, b, c)
+    assert rel(J, biased_dense_cost(p.X, p.Theta, b, c, p.Y, p.R, lambda_)) < 1e-12
+    assert obj.cost(p.X, p.Theta, b, c) == pytest.approx(float(J), rel=1e-14)
+
+    sizes = np.cumsum([p.X.size, p.Theta.size, len(b)])
+
+    def cost_of(flat: np.ndarray) -> float:
+        Xf, Tf, bf, cf = np.split(flat, sizes)
+        return obj.cost(Xf.reshape(p.X.shape), Tf.reshape(p.Theta.shape), bf, cf)
+
+    flat = np.concatenate([p.X.ravel(), p.Theta.ravel(), b, c])
+    numerical = central_differences(cost_of, flat)
+    analytical = np.concatenate([dX.ravel(), dTheta.ravel(), db, dc])
+    assert np.linalg.norm(numerical - analytical) / np.linalg.norm(numerical + analytical) < 1e-9
+
+
+def test_biased_objective_with_zero_biases_is_the_plain_one(make_problem) -> None:
+    p = make_problem(5, 7, 3, seed=8)
+    r = p.ratings
+    obj = SparseObjective(r.item_idx, r.user_idx, r.values, r.shape, 0.4)
+    cost, dX, dTheta, _, _ = obj.biased(p.X, p.Theta, np.zeros(r.n_items), np.zeros(r.n_users))
+    cost0, dX0, dTheta0 = obj(p.X, p.Theta)
+    assert cost == pytest.approx(cost0, rel=1e-14)
+    np.testing.assert_allclose(dX, dX0, rtol=1e-14)
+    np.testing.assert_allclose(dTheta, dTheta0, rtol=1e-14)
