@@ -1,0 +1,163 @@
+"""Tests for cf_app.tuning: run history records, comparison, CSV export, sweep helpers and figures."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cf_app import tuning
+from cf_core import CollaborativeFiltering, Ratings, train_test_split
+from cf_core.synthetic import synthetic_ratings
+
+NAN = np.nan
+
+
+@pytest.fixture(scope="module")
+def small() -> Ratings:
+    Y = [
+        [5, 5, 0, 0, NAN],
+        [5, NAN, NAN, 0, 1],
+        [NAN, 4, 0, NAN, 2],
+        [0, 0, 5, 4, NAN],
+        [0, 0, 5, NAN, 4],
+        [1, NAN, 4, 5, 5],
+    ]
+    return Ratings.from_dense(Y, items=[f"m{i}" for i in range(6)], users=list("abcde"), rating_scale=(0, 5))
+
+
+@pytest.fixture(scope="module")
+def split() -> tuple[Ratings, Ratings]:
+    return train_test_split(synthetic_ratings(60, 80, 1500, random_state=1), 0.2, random_state=0)
+
+
+def test_record_run_logs_hyperparameters_and_metrics(split):
+    train, val = split
+    state: dict = {}
+    model = CollaborativeFiltering(3, 1.5, 20, random_state=0).fit(train, validation=val)
+    rec = tuning.record_run(state, model, validation=val)
+    assert state[tuning.HISTORY_KEY] == [rec]
+    assert (rec.run, rec.num_features, rec.lambda_, rec.max_iter, rec.normalize) == (1, 3, 1.5, 20, "mean")
+    assert rec.final_cost == pytest.approx(model.cost_history_[-1])
+    assert rec.n_iter == model.n_iter_
+    expected_val = np.sqrt(np.mean((model.predict_ratings(val) - val.values) ** 2))
+    assert rec.validation_rmse == pytest.approx(expected_val)
+    assert rec.validation_rmse == pytest.approx(model.validation_history_[-1])
+    assert rec.data_version == tuning.data_fingerprint(train) and len(rec.data_version) == 8
+
+
+def test_runs_are_numbered_and_data_versions_differ(small, split):
+    state: dict = {}
+    tuning.record_run(state, CollaborativeFiltering(2, 1.0, 5, random_state=0).fit(small))
+    second = tuning.record_run(state, CollaborativeFiltering(2, 1.0, 5, random_state=0).fit(split[0]))
+    runs = tuning.run_history(state)
+    assert [r.run for r in runs] == [1, 2]
+    assert runs[0].data_version != second.data_version
+    assert runs[0].validation_rmse is None
+
+
+def test_history_is_bounded(small):
+    state: dict = {}
+    model = CollaborativeFiltering(2, 1.0, 2, random_state=0).fit(small)
+    for _ in range(tuning.MAX_RUNS + 3):
+        tuning.record_run(state, model)
+    runs = tuning.run_history(state)
+    assert len(runs) == tuning.MAX_RUNS and runs[-1].run == tuning.MAX_RUNS + 3
+
+
+def test_record_run_rejects_unfitted_model():
+    with pytest.raises(ValueError, match="not fitted"):
+        tuning.record_run({}, CollaborativeFiltering())
+
+
+def test_history_csv_round_trips(small, split):
+    state: dict = {}
+    tuning.record_run(state, CollaborativeFiltering(2, 0.5, 5, normalize=None, random_state=0).fit(small))
+    tuning.record_run(state, CollaborativeFiltering(4, 2.0, 5, random_state=0).fit(split[0]), validation=split[1])
+    back = pd.read_csv(io.BytesIO(tuning.history_csv(tuning.run_history(state))))
+    assert list(back.columns) == tuning.HISTORY_COLUMNS
+    assert back["num_features"].tolist() == [2, 4]
+    assert back["normalize"].tolist() == ["none", "mean"]
+    assert np.isnan(back["validation_rmse"][0]) and back["validation_rmse"][1] > 0
+
+
+def test_compare_runs_deltas(small):
+    a = tuning.make_record(CollaborativeFiltering(2, 1.0, 10, random_state=0).fit(small), 1)
+    b = tuning.make_record(CollaborativeFiltering(3, 0.1, 30, random_state=0).fit(small), 2)
+    table = tuning.compare_runs(a, b)
+    assert table.loc["train_rmse", "B - A"] == pytest.approx(b.train_rmse - a.train_rmse)
+    assert table.loc["final_cost", "B - A"] == pytest.approx(b.final_cost - a.final_cost)
+    assert table.loc["num_features", "run B"] == "3"
+    assert pd.isna(table.loc["validation_rmse", "B - A"])
+
+
+def test_cost_curves_figure_has_one_trace_per_run(small):
+    runs = [
+        tuning.make_record(CollaborativeFiltering(2, lam, 10, random_state=0).fit(small), i)
+        for i, lam in enumerate([0.1, 1.0], start=1)
+    ]
+    fig = tuning.cost_curves_figure(runs)
+    assert [len(t.y) for t in fig.data] == [len(r.cost_history) for r in runs]
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "expected"),
+    [("0.1, 1,10", float, [0.1, 1.0, 10.0]), ("20;5, 2 ,5", int, [2, 5, 20]), ("3", float, [3.0])],
+)
+def test_parse_numbers(text, kind, expected):
+    assert tuning.parse_numbers(text, kind) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "message"),
+    [
+        ("1, x", float, "entry 2 \\('x'\\) is not a number"),
+        ("2.5", int, "whole number"),
+        ("-1", float, ">= 0"),
+        (" , ", float, "at least one"),
+    ],
+)
+def test_parse_numbers_names_the_bad_entry(text, kind, message):
+    with pytest.raises(ValueError, match=message):
+        tuning.parse_numbers(text, kind)
+
+
+def test_run_sweep_reports_progress_and_best_cell(split):
+    train, val = split
+    seen = []
+    results = tuning.run_sweep(
+        train, [1, 3], [0.1, 10.0], validation=val, max_iter=15, progress=lambda d, t, row: seen.append((d, t))
+    )
+    assert seen == [(1, 4), (2, 4), (3, 4), (4, 4)]
+    best = tuning.best_cell(results)
+    assert best["validation_rmse"] == results["validation_rmse"].min()
+    fig = tuning.sweep_heatmap(results)
+    z = np.asarray(fig.data[0].z)
+    assert z.shape == (2, 2) and np.nanmin(z) == pytest.approx(best["validation_rmse"])
+    rect = fig.layout.shapes[0]
+    col = list(fig.data[0].x).index(f"{best['lambda_']:g}")
+    row = list(fig.data[0].y).index(str(int(best["num_features"])))
+    assert (rect.x0 + 0.5, rect.y0 + 0.5) == (col, row)
+
+
+def test_validation_curves_one_line_per_k_and_best_star():
+    results = pd.DataFrame(
+        {
+            "num_features": [2, 2, 5, 5],
+            "lambda_": [0.1, 1.0, 0.1, 1.0],
+            "train_rmse": [0.5, 0.6, 0.3, 0.5],
+            "validation_rmse": [0.9, 0.8, 1.1, 0.85],
+        }
+    )
+    fig = tuning.validation_curves(results)
+    names = [t.name for t in fig.data]
+    assert names[:4] == ["k=2 validation", "k=2 training", "k=5 validation", "k=5 training"]
+    assert (fig.data[-1].x[0], fig.data[-1].y[0]) == (1.0, 0.8)
+    assert fig.layout.xaxis.type == "log"
+
+
+def test_best_cell_needs_validation():
+    with pytest.raises(ValueError, match="no validation RMSE"):
+        tuning.best_cell(pd.DataFrame({"num_features": [2], "lambda_": [1.0], "validation_rmse": [np.nan]}))
