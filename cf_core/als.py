@@ -3,13 +3,18 @@
 With Theta fixed, J is a ridge regression in each item's features, solved in closed form:
 ``x_i = (sum_j theta_j theta_j^T + lambda I)^-1 sum_j theta_j y_ij`` over the users j who rated i;
 then the same for every user with X fixed. Each half-sweep can only lower J, which makes ALS a useful
-contrast to gradient methods on the cost curve. The per-row Gram matrices are accumulated from
-chunks of rated entries (never a dense items x users array) and solved as one batched LAPACK call.
+contrast to gradient methods on the cost curve.
+
+The per-row Gram matrices are one sparse-times-dense product: with ``Q[j]`` the upper triangle of
+``theta_j theta_j^T`` (d(d+1)/2 numbers), ``gram[i] = sum_j r_ij Q[j]`` is ``R @ Q``. That touches each
+rated entry once per triangle element and never builds a dense items x users array or an entries x d x d
+temporary. The small SPD systems are then solved together, vectorized across rows (see :func:`_solve_spd`).
 """
 
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 
 from .objective import SparseObjective
 
@@ -19,38 +24,73 @@ __all__ = ["als_sweep"]
 _JITTER = 1e-10
 
 
-def _solve_rows(
-    row_idx: np.ndarray,
-    col_idx: np.ndarray,
-    targets: np.ndarray,
-    F: np.ndarray,
-    n_rows: int,
-    lambda_: float,
-) -> np.ndarray:
-    """Ridge solution for every row: entries sorted by row, features F[col] of the fixed side."""
+class _RowLayout:
+    """CSR structure of the rated entries with one side as rows, built once per objective and side.
+
+    ``order`` maps this layout's entry positions to the objective's (item-major) entry positions, or is
+    None when they coincide (the item side).
+    """
+
+    def __init__(self, rows: np.ndarray, cols: np.ndarray, n_rows: int, n_cols: int, order: np.ndarray | None):
+        indptr = np.zeros(n_rows + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=n_rows), out=indptr[1:])
+        self.order = order
+        # Two matrices over one structure: R (all ones) for the Gram sums, and one whose data is
+        # refilled with each half-sweep's regression targets.
+        self.R = sp.csr_array((np.ones(len(cols)), cols, indptr), shape=(n_rows, n_cols))
+        self.T = sp.csr_array((np.zeros(len(cols)), self.R.indices, self.R.indptr), shape=(n_rows, n_cols))
+
+
+def _layouts(objective: SparseObjective) -> tuple[_RowLayout, _RowLayout]:
+    """Item-major and user-major layouts, cached on the objective (a solver reuses one objective)."""
+    cached = getattr(objective, "_als_layouts", None)
+    if cached is None:
+        n_items, n_users = objective.shape
+        ii, uu = objective.item_idx, objective.user_idx
+        order = np.argsort(uu, kind="stable")
+        cached = (
+            _RowLayout(ii, uu, n_items, n_users, None),
+            _RowLayout(uu[order], ii[order], n_users, n_items, order),
+        )
+        objective._als_layouts = cached
+    return cached
+
+
+def _solve_spd(A: np.ndarray, B: np.ndarray) -> np.ndarray:
+    """Solve ``A[:, :, r] x[:, r] = B[:, r]`` for every r: a stack of symmetric positive definite systems.
+
+    The stack index is last, so each step below is one numpy operation over contiguous rows of all
+    systems at once. Gaussian elimination without pivoting is as stable as Cholesky for SPD matrices,
+    and its d vectorized steps beat numpy's batched LAPACK solve (~2 us per 10 x 10 system) by ~10x
+    when d is small and systems are many. A and B are overwritten; the solution is returned as B's rows.
+    """
+    d = A.shape[0]
+    for p in range(d - 1):
+        factor = A[p + 1 :, p] / A[p, p]
+        A[p + 1 :, p + 1 :] -= factor[:, None] * A[p, p + 1 :]
+        B[p + 1 :] -= factor * B[p]
+    for p in range(d - 1, -1, -1):
+        if p < d - 1:
+            B[p] -= np.einsum("jr,jr->r", A[p, p + 1 :], B[p + 1 :])
+        B[p] /= A[p, p]
+    return B
+
+
+def _solve_rows(layout: _RowLayout, targets: np.ndarray, F: np.ndarray, lambda_: float) -> np.ndarray:
+    """Ridge solution for every row of ``layout``: features ``F`` of the fixed side, entry ``targets``."""
     d = F.shape[1]
-    gram = np.zeros((n_rows, d, d))
-    rhs = np.zeros((n_rows, d))
-    chunk = max(1024, (1 << 22) // (d * d))
-    for start in range(0, len(row_idx), chunk):
-        stop = min(start + chunk, len(row_idx))
-        rows = row_idx[start:stop]
-        a = F[col_idx[start:stop]]
-        seg = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
-        owners = rows[seg]
-        gram[owners] += np.add.reduceat(np.einsum("ni,nj->nij", a, a), seg, axis=0)
-        rhs[owners] += np.add.reduceat(a * targets[start:stop, None], seg, axis=0)
-    gram += (lambda_ + _JITTER) * np.eye(d)
-    return np.linalg.solve(gram, rhs[..., None])[..., 0]
-
-
-def _user_order(objective: SparseObjective) -> np.ndarray:
-    """Entry order sorted by user, computed once per objective."""
-    order = getattr(objective, "_als_user_order", None)
-    if order is None:
-        order = np.argsort(objective.user_idx, kind="stable")
-        objective._als_user_order = order
-    return order
+    upper_r, upper_c = np.triu_indices(d)
+    # Upper triangle of each fixed-side outer product, one row per column of the layout.
+    Q = F[:, upper_r] * F[:, upper_c]
+    layout.T.data[:] = targets if layout.order is None else targets[layout.order]
+    gram_upper = (layout.R @ Q).T
+    gram = np.empty((d, d, layout.R.shape[0]))
+    gram[upper_r, upper_c] = gram_upper
+    gram[upper_c, upper_r] = gram_upper
+    diagonal = np.arange(d)
+    gram[diagonal, diagonal] += lambda_ + _JITTER
+    rhs = np.ascontiguousarray((layout.T @ F).T)
+    return np.ascontiguousarray(_solve_spd(gram, rhs).T)
 
 
 def als_sweep(
@@ -69,15 +109,11 @@ def als_sweep(
     lam = objective.lambda_
     ii, uu, y = objective.item_idx, objective.user_idx, objective.values
     biased = b is not None
-    # Items: entries are already item-sorted.
-    F = np.hstack([Theta, np.ones((n_users, 1))]) if biased else Theta
-    t = y - c[uu] if biased else y
-    sol = _solve_rows(ii, uu, t, F, n_items, lam)
+    items, users = _layouts(objective)
+    F = np.hstack([Theta, np.ones((n_users, 1))]) if biased else np.asarray(Theta, dtype=np.float64)
+    sol = _solve_rows(items, y - c[uu] if biased else y, F, lam)
     X, b = (sol[:, :-1].copy(), sol[:, -1].copy()) if biased else (sol, None)
-    # Users: reorder the entries by user.
-    order = _user_order(objective)
     F = np.hstack([X, np.ones((n_items, 1))]) if biased else X
-    t = (y - b[ii]) if biased else y
-    sol = _solve_rows(uu[order], ii[order], t[order], F, n_users, lam)
+    sol = _solve_rows(users, y - b[ii] if biased else y, F, lam)
     Theta, c = (sol[:, :-1].copy(), sol[:, -1].copy()) if biased else (sol, None)
     return np.ascontiguousarray(X), np.ascontiguousarray(Theta), b, c
