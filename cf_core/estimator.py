@@ -176,7 +176,8 @@ class CollaborativeFiltering:
             raise ValueError(f"method must be one of {METHODS}, got {self.method!r}")
         if self.init not in INITS:
             raise ValueError(f"init must be one of {INITS}, got {self.init!r}")
-        if self.tol is not None and (not isinstance(self.tol, (int, float)) or not self.tol > 0):
+        tol = self.tol
+        if tol is not None and (isinstance(tol, bool) or not isinstance(tol, (int, float, np.number)) or not tol > 0):
             raise ValueError(f"tol must be None or a number > 0, got {self.tol!r}")
 
     # --------------------------------------------------------------------------- the seed's pieces
