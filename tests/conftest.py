@@ -92,9 +92,9 @@ class LowRank:
 def low_rank_split(
     n_items: int = 40, n_users: int = 30, rank: int = 2, noise: float = 0.1, density: float = 0.6, seed: int = 0
 ) -> LowRank:
-    """Y = 3 + U V^T + noise with ~20% of the observed entries held out; no rating scale clipping."""
+    """Y = U V^T + noise with ~20% of the observed entries held out; no rating scale clipping."""
     rng = np.random.default_rng(seed)
-    truth = 3.0 + rng.normal(size=(n_items, rank)) @ rng.normal(size=(n_users, rank)).T / np.sqrt(rank)
+    truth = rng.normal(size=(n_items, rank)) @ rng.normal(size=(n_users, rank)).T / np.sqrt(rank)
     Y = truth + rng.normal(0.0, noise, truth.shape)
     observed = rng.random(truth.shape) < density
     held_out = observed & (rng.random(truth.shape) < 0.2)
