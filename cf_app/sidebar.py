@@ -1,0 +1,174 @@
+"""The sidebar: where the data comes from, and the hyperparameters behind the Train button.
+
+The dataset picker only *requests* a dataset (``DatasetRequest``); the page opens it after the grid has
+rendered, so edits in the grid on screen are committed first. The hyperparameters sit in a form: moving a
+slider costs no rerun, and nothing changes until **Train** is pressed, so a person can set several at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+
+from cf_core import Ratings
+
+from . import data, state
+from .training import METHOD_LABELS, NORMALIZATION_LABELS, Params
+
+__all__ = ["DatasetRequest", "dataset_picker", "hyperparameters", "upload_limit_mb", "LAMBDAS"]
+
+BLANK = "blank"
+UPLOAD = "upload"
+#: The lambda control's stops: log-spaced 1-3-10, plus 0 (no regularization, as a contrast to show).
+LAMBDAS = [0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0]
+
+
+@dataclass(frozen=True)
+class DatasetRequest:
+    """A dataset the person asked for in this run: its workspace key, title, and (for new ones) ratings."""
+
+    source: str
+    title: str
+    ratings: Ratings | None  # None: reopen the session's existing workspace for ``source``
+    replace: bool = False  # True: start over even if the session has this source open (a new blank grid)
+
+
+@st.cache_data(max_entries=8, show_spinner="Loading sample…")
+def _sample(key: str) -> Ratings:
+    """Samples are built once per server and copied to each session (st.cache_data returns copies)."""
+    return data.load_sample_ratings(key)
+
+
+def upload_limit_mb() -> int:
+    """The upload limit set in .streamlit/config.toml (server.maxUploadSize), in MB."""
+    return int(st.get_option("server.maxUploadSize"))
+
+
+def dataset_picker() -> DatasetRequest | None:
+    """Dataset selectbox, blank-grid size and uploader; returns what the person asked to open, if anything."""
+    try:
+        samples = data.sample_sources()
+    except ImportError:  # the sample registry is missing: blank grids and uploads still work
+        samples = []
+    options = [s.key for s in samples] + [BLANK, UPLOAD]
+    titles = {s.key: s.title for s in samples} | {BLANK: "Blank grid…", UPLOAD: "Upload a file…"}
+    descriptions = {s.key: s.description for s in samples}
+    active = state.active()
+    default = active.source if active is not None and active.source in options else options[0]
+    st.header("Data")
+    choice = st.selectbox(
+        "Dataset",
+        options,
+        index=options.index(default),
+        format_func=titles.get,
+        key=state.SOURCE_PICKER,
+        help="Each dataset keeps its own edited grid for this session; switching back restores it.",
+    )
+    if choice in descriptions:
+        st.caption(descriptions[choice])
+        if active is None or active.source != choice:
+            try:
+                ratings = None if choice in state.workspaces() else _sample(choice)
+            except (ValueError, OSError) as exc:
+                st.error(f"Could not load the sample {titles[choice]!r}: {exc}")
+                return None
+            return DatasetRequest(choice, titles[choice], ratings)
+        return None
+    if choice == BLANK:
+        return _blank_grid()
+    return _upload()
+
+
+def _blank_grid() -> DatasetRequest | None:
+    c1, c2 = st.columns(2)
+    n_items = c1.number_input("Items (rows)", 1, 200, 5, key="blank_items")
+    n_users = c2.number_input("Users (columns)", 1, 60, 4, key="blank_users")
+    c3, c4 = st.columns(2)
+    lo = c3.number_input("Lowest rating", value=0.0, step=0.5, key="blank_lo")
+    hi = c4.number_input("Highest rating", value=5.0, step=0.5, key="blank_hi")
+    if st.button("Create blank grid", key="blank_create"):
+        if not lo < hi:
+            st.error(f"The lowest rating ({lo:g}) must be below the highest ({hi:g}).")
+            return None
+        ratings = data.blank_ratings(int(n_items), int(n_users), (float(lo), float(hi)))
+        title = f"Blank {int(n_items)} x {int(n_users)} grid"
+        return DatasetRequest(f"{BLANK}:{int(n_items)}x{int(n_users)}:{lo:g}-{hi:g}", title, ratings, replace=True)
+    return None
+
+
+def _upload() -> DatasetRequest | None:
+    limit = upload_limit_mb()
+    uploaded = st.file_uploader(
+        "Ratings file",
+        key=state.UPLOAD,
+        help=(
+            f"Up to {limit} MB. Wide grids (items as rows, users as columns, empty = not rated) or long tables "
+            "(user, item, rating), in the formats the data loader reads (CSV, TSV, MovieLens u.data / "
+            "ratings.dat, ...)."
+        ),
+    )
+    if uploaded is None:
+        st.caption(f"Files up to {limit} MB.")
+        return None
+    source = f"{UPLOAD}:{uploaded.name}:{uploaded.size}:{uploaded.file_id}"
+    active = state.active()
+    if active is not None and active.source == source:
+        return None
+    if source in state.workspaces():
+        return DatasetRequest(source, uploaded.name, None)
+    if uploaded.size > limit * 1024 * 1024:
+        st.error(f"{uploaded.name} is {uploaded.size / 2**20:.1f} MB; the limit is {limit} MB.")
+        return None
+    try:
+        ratings = data.load_upload(uploaded.getvalue(), uploaded.name)
+    except ValueError as exc:  # the loader's DataFormatError is a ValueError with a readable message
+        st.error(f"Could not read {uploaded.name}: {exc}")
+        return None
+    return DatasetRequest(source, uploaded.name, ratings)
+
+
+def hyperparameters() -> tuple[Params, bool]:
+    """The hyperparameter form; returns its (submitted) values and whether Train was pressed now."""
+    st.header("Model")
+    with st.form("hyperparameters", border=False):
+        k = st.slider("Number of features k", 1, 50, 2, key="p_features", help="Latent features per item and user.")
+        lam = st.select_slider(
+            "Regularization lambda",
+            LAMBDAS,
+            value=1.0,
+            format_func=lambda v: f"{v:g}",
+            key="p_lambda",
+            help="Log-spaced stops: each step multiplies lambda by about 3. 0 turns regularization off.",
+        )
+        iters = st.slider("Iterations", 1, 500, 100, key="p_iter", help="Solver iterations (ALS: sweeps).")
+        method = st.selectbox("Optimizer", list(METHOD_LABELS), key="p_method")
+        norm = st.radio(
+            "Normalization",
+            list(NORMALIZATION_LABELS),
+            key="p_normalize",
+            help="Item mean: subtract each item's mean rating first (the course). None: raw ratings (the seed). "
+            "Learned biases: global mean plus a learned bias per item and per user.",
+        )
+        seed = st.number_input("Random seed", 0, 2**31 - 1, 0, 1, key="p_seed", help="Same seed, same result.")
+        share = st.slider(
+            "Validation share",
+            0.0,
+            0.5,
+            0.0,
+            0.05,
+            key="p_validation",
+            help="Share of the ratings held out to measure generalization (0 = train on all).",
+        )
+        submitted = st.form_submit_button("Train", type="primary", width="stretch")
+    params = Params(
+        num_features=int(k),
+        lambda_=float(lam),
+        max_iter=int(iters),
+        method=METHOD_LABELS[method],
+        normalize=NORMALIZATION_LABELS[norm],
+        random_state=int(seed),
+        validation_share=float(np.round(share, 2)),
+    )
+    return params, submitted

@@ -1,0 +1,161 @@
+"""Every ``st.session_state`` key the app uses, and the one place they are set.
+
+The person's data lives in a :class:`Workspace` per dataset: the ratings as loaded (for Reset), the
+working ratings with every committed edit, and the frame the grid editor is fed. Streamlit's editor
+drops edits when its own output is fed back in as input, so the editor always gets ``Workspace.grid``
+unchanged and keyed by ``Workspace.editor_key``; a structural change first commits the editor's
+output into ``working`` and then replaces ``grid`` *and* bumps the key together (:meth:`Workspace.show`).
+Switching datasets keeps each workspace, so a mis-click in the picker never loses a grid.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from cf_core import Ratings
+
+from . import data
+
+if TYPE_CHECKING:
+    from .training import TrainResult
+
+# Session-state keys (widget keys are listed with their widgets' modules but named here, so nothing collides).
+WORKSPACES = "workspaces"  # dict[str, Workspace]: one per dataset the person opened
+ACTIVE = "active_source"  # key of the workspace on screen
+TRAINING = "training_in_progress"  # set while a fit runs; still set on the next run = the fit was interrupted
+NOTICE = "notice"  # (kind, text) shown once at the top of the next run, e.g. after Stop
+RESULTS_TAB = "results_tab"  # the open results tab (lazy tabs: only it is computed)
+SOURCE_PICKER = "source_picker"  # the dataset selectbox
+UPLOAD = "upload"  # the file uploader
+EDITOR_PREFIX = "grid_editor"  # + workspace id + version: the data_editor's key
+
+# Grids up to this many cells (and columns) are edited whole; larger ones through a slice.
+FULL_GRID_MAX_CELLS = 5_000
+FULL_GRID_MAX_USERS = 60
+
+
+@dataclass
+class GridView:
+    """Which items (rows) and users (columns) the editor shows, by position in the working ratings."""
+
+    item_pos: np.ndarray
+    user_pos: np.ndarray
+    mode: str = "all"  # "all", "slice" (most rated items x most active users) or "user" (one user's ratings)
+
+
+@dataclass
+class Workspace:
+    """One dataset's working state in this browser session."""
+
+    source: str
+    title: str
+    original: Ratings
+    working: Ratings
+    view: GridView
+    grid: pd.DataFrame
+    uid: int
+    editor_version: int = 0
+    result: TrainResult | None = None
+    edit_error: str | None = None  # why the current grid does not make valid ratings, if it does not
+    _fingerprint: str | None = field(default=None, repr=False)
+
+    @property
+    def editor_key(self) -> str:
+        return f"{EDITOR_PREFIX}_{self.uid}_{self.editor_version}"
+
+    @property
+    def is_large(self) -> bool:
+        r = self.working
+        return r.n_items * r.n_users > FULL_GRID_MAX_CELLS or r.n_users > FULL_GRID_MAX_USERS
+
+    @property
+    def fingerprint(self) -> str:
+        """Hash of ``working`` (computed once per change: hashing a 1M-rating set takes tens of ms)."""
+        if self._fingerprint is None:
+            self._fingerprint = data.fingerprint(self.working)
+        return self._fingerprint
+
+    def set_working(self, ratings: Ratings) -> None:
+        self.working = ratings
+        self._fingerprint = None
+
+    def show(self, view: GridView) -> None:
+        """Point the editor at ``view`` of ``working``: a new source frame and a new editor key, together."""
+        self.view = view
+        self.grid = data.slice_frame(self.working, view.item_pos, view.user_pos)
+        self.editor_version += 1
+
+    def current(self, edited: pd.DataFrame | None) -> Ratings:
+        """Working ratings with the editor's uncommitted cells merged in; ValueError names a bad cell."""
+        if edited is None or edited.equals(self.grid):
+            return self.working
+        return data.merge_slice(self.working, self.view.item_pos, self.view.user_pos, edited)
+
+    def commit(self, edited: pd.DataFrame | None) -> None:
+        """Fold the editor's cells into ``working`` (before any change of rows, columns or slice)."""
+        merged = self.current(edited)
+        if merged is not self.working:
+            self.set_working(merged)
+        self.show(self.view)
+
+
+def default_view(ratings: Ratings, mode: str = "auto", n_items: int = 50, n_users: int = 30, user: int = 0) -> GridView:
+    """The whole grid when it is small; otherwise the most rated items x most active users, or one user."""
+    small = ratings.n_items * ratings.n_users <= FULL_GRID_MAX_CELLS and ratings.n_users <= FULL_GRID_MAX_USERS
+    if mode == "all" or (mode == "auto" and small):
+        return GridView(np.arange(ratings.n_items), np.arange(ratings.n_users), "all")
+    if mode == "user":
+        return GridView(np.arange(ratings.n_items), np.array([int(user)]), "user")
+    items = np.sort(data.top_positions(ratings.item_counts(), n_items))
+    users = np.sort(data.top_positions(ratings.user_counts(), n_users))
+    return GridView(items, users, "slice")
+
+
+def init() -> None:
+    """Create the session's keys on its first run (each browser session has its own)."""
+    st.session_state.setdefault(WORKSPACES, {})
+    st.session_state.setdefault(ACTIVE, None)
+    st.session_state.setdefault(TRAINING, None)
+    st.session_state.setdefault(NOTICE, [])
+
+
+def workspaces() -> dict[str, Workspace]:
+    return st.session_state[WORKSPACES]
+
+
+def active() -> Workspace | None:
+    key = st.session_state.get(ACTIVE)
+    return workspaces().get(key) if key is not None else None
+
+
+def open_workspace(source: str, title: str, ratings: Ratings, *, replace: bool = False) -> Workspace:
+    """Make ``source`` the dataset on screen, loading ``ratings`` unless this session already has it open."""
+    spaces = workspaces()
+    if replace or source not in spaces:
+        view = default_view(ratings)
+        uid = max((w.uid for w in spaces.values()), default=-1) + 1
+        spaces[source] = Workspace(
+            source, title, ratings, ratings, view, data.slice_frame(ratings, view.item_pos, view.user_pos), uid
+        )
+    st.session_state[ACTIVE] = source
+    return spaces[source]
+
+
+def notify(kind: str, text: str) -> None:
+    """Queue a message for the next run (st.error/warning/info/success by ``kind``)."""
+    st.session_state[NOTICE].append((kind, text))
+
+
+def pop_notices() -> list[tuple[str, str]]:
+    notes = list(st.session_state[NOTICE])
+    st.session_state[NOTICE] = []
+    return notes
+
+
+def get(key: str, default: Any = None) -> Any:
+    return st.session_state.get(key, default)

@@ -1,0 +1,35 @@
+"""Latent features: X and Theta as heatmaps, and items and users on one 2-D map."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from .. import figures
+from . import ViewContext
+
+
+def render(ctx: ViewContext) -> None:
+    model, r = ctx.model, ctx.ratings
+    k = model.num_features
+    left, right = st.columns(2)
+    with left:
+        fig = figures.feature_figure(model.X_[ctx.item_pos], r.items[ctx.item_pos], f"X: item features ({k})")
+        st.plotly_chart(fig, width="stretch", key=f"{ctx.key}_latent_X")
+    with right:
+        fig = figures.feature_figure(model.Theta_[ctx.user_pos], r.users[ctx.user_pos], f"Theta: user parameters ({k})")
+        st.plotly_chart(fig, width="stretch", key=f"{ctx.key}_latent_Theta")
+    if k == 2:
+        item_xy, user_xy = model.X_, model.Theta_
+        axes = ("feature 1", "feature 2")
+        st.caption("With k = 2 the map shows the two learned features directly.")
+    else:
+        coords, share = figures.pca_2d(np.vstack([model.X_, model.Theta_]))
+        item_xy, user_xy = coords[: r.n_items], coords[r.n_items :]
+        axes = (f"PC 1 ({share[0]:.0%} of variance)", f"PC 2 ({share[1]:.0%} of variance)")
+        st.caption(
+            f"With k = {k} the map is a PCA projection of all item and user vectors together onto their two "
+            "main directions; nearby points have similar vectors."
+        )
+    fig = figures.latent_map(item_xy, user_xy, r.items, r.users, axes)
+    st.plotly_chart(fig, width="stretch", key=f"{ctx.key}_latent_map")

@@ -1,0 +1,55 @@
+"""Similarity: cosine similarity of the learned item and user vectors, and "most similar to ..." lists."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from .. import data, figures
+from . import ViewContext
+
+
+def _most_similar(ctx: ViewContext, kind: str) -> None:
+    model, r = ctx.model, ctx.ratings
+    labels = r.items if kind == "items" else r.users
+    counts = r.item_counts() if kind == "items" else r.user_counts()
+    order = data.top_positions(counts, len(labels)) if len(labels) > 50 else np.arange(len(labels))
+    c1, c2 = st.columns([3, 1])
+    pos = c1.selectbox(
+        f"Most similar to the {kind[:-1]}",
+        order,
+        format_func=lambda p: str(labels[p]),
+        key=f"{ctx.key}_sim_pick_{kind}",
+    )
+    n = c2.number_input(
+        "How many", 1, max(1, len(labels) - 1), min(5, max(1, len(labels) - 1)), key=f"{ctx.key}_sim_n_{kind}"
+    )
+    if len(labels) < 2:
+        st.info(f"There is only one {kind[:-1]}.")
+        return
+    table = model.most_similar(kind, int(pos), int(n))
+    table[kind[:-1]] = table[kind[:-1]].astype(str)
+    st.dataframe(
+        table.drop(columns="position").style.format({"similarity": "{:+.3f}"}),
+        hide_index=True,
+        key=f"{ctx.key}_sim_table_{kind}",
+    )
+
+
+def render(ctx: ViewContext) -> None:
+    model, r = ctx.model, ctx.ratings
+    st.caption(
+        "Cosine similarity of learned vectors: +1 = same taste direction, 0 = unrelated, -1 = opposite. "
+        "Colours are fixed to [-1, 1]." + (" Heatmaps show the slice chosen above the tabs." if ctx.sliced else "")
+    )
+    left, right = st.columns(2)
+    with left:
+        S = model.compute_similarities("items", ctx.item_pos)
+        fig = figures.similarity_figure(S, r.items[ctx.item_pos], "Items (rows of X)")
+        st.plotly_chart(fig, width="stretch", key=f"{ctx.key}_sim_items")
+        _most_similar(ctx, "items")
+    with right:
+        S = model.compute_similarities("users", ctx.user_pos)
+        fig = figures.similarity_figure(S, r.users[ctx.user_pos], "Users (rows of Theta)")
+        st.plotly_chart(fig, width="stretch", key=f"{ctx.key}_sim_users")
+        _most_similar(ctx, "users")

@@ -1,0 +1,212 @@
+"""Tuning: the session's run history (table, compare two runs, CSV) and a k x lambda sweep.
+
+The logic and figures are in :mod:`cf_app.tuning`; this module lays them out. The sweep's best cell can be
+loaded into the sidebar's hyperparameter controls with one click (the controls are written before they
+are drawn, in the button's callback), and those controls are bound to the URL, so a link shares a setup.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import streamlit as st
+
+from cf_core import Ratings, train_test_split
+
+from .. import tuning
+from ..sidebar import LAMBDAS
+from . import ViewContext
+
+__all__ = ["render", "SWEEP_KEY", "FEATURES_WIDGET", "LAMBDA_WIDGET"]
+
+#: Session-state key of the last sweep: {"fingerprint", "results", "seconds", "max_iter"}.
+SWEEP_KEY = "tuning_sweep"
+#: The sidebar form's widget keys for k and lambda (see cf_app.sidebar.hyperparameters).
+FEATURES_WIDGET = "p_features"
+LAMBDA_WIDGET = "p_lambda"
+K_CHOICES = list(range(1, 51))
+DEFAULT_KS = [2, 5, 10, 20]
+DEFAULT_LAMBDAS = [0.1, 1.0, 3.0, 10.0]
+
+
+def render(ctx: ViewContext) -> None:
+    st.subheader("Run history")
+    _history(ctx)
+    st.divider()
+    st.subheader("Sweep: number of features x lambda")
+    _sweep(ctx)
+    st.divider()
+    st.caption(
+        "Shareable settings: the sidebar's hyperparameters are kept in this page's address (its query "
+        "parameters), so copying the link from the address bar reproduces this setup for someone else."
+    )
+
+
+# ---------------------------------------------------------------------------------------------- history
+def _history(ctx: ViewContext) -> None:
+    runs = tuning.run_history(st.session_state)
+    if not runs:
+        st.info("No runs logged yet in this session: every press of **Train** adds one here.")
+        return
+    frame = tuning.history_frame(runs)
+    st.dataframe(
+        frame,
+        hide_index=True,
+        key=f"{ctx.key}_history_table",
+        column_config={
+            "lambda_": st.column_config.NumberColumn("lambda", format="%g"),
+            "num_features": st.column_config.NumberColumn("k"),
+            "final_cost": st.column_config.NumberColumn("final cost", format="%.5g"),
+            "train_rmse": st.column_config.NumberColumn("train RMSE", format="%.4f"),
+            "validation_rmse": st.column_config.NumberColumn("validation RMSE", format="%.4f"),
+            "fit_seconds": st.column_config.NumberColumn("time (s)", format="%.2f"),
+            "n_iter": st.column_config.NumberColumn("iterations"),
+        },
+    )
+    st.caption("Click a column header to sort. The data version is a fingerprint of the ratings each run used.")
+    st.download_button(
+        "Download history (CSV)",
+        tuning.history_csv(runs),
+        file_name="cf_lab_runs.csv",
+        mime="text/csv",
+        key=f"{ctx.key}_history_csv",
+    )
+    if len(runs) < 2:
+        st.caption("Train again with other settings to compare two runs side by side.")
+        return
+    by_number = {r.run: r for r in runs}
+    numbers = list(by_number)
+    c1, c2 = st.columns(2)
+    a = c1.selectbox(
+        "Run A",
+        numbers,
+        index=len(numbers) - 2,
+        format_func=lambda n: by_number[n].label,
+        key=f"{ctx.key}_cmp_a",
+    )
+    b = c2.selectbox(
+        "Run B",
+        numbers,
+        index=len(numbers) - 1,
+        format_func=lambda n: by_number[n].label,
+        key=f"{ctx.key}_cmp_b",
+    )
+    run_a, run_b = by_number[a], by_number[b]
+    left, right = st.columns([2, 3])
+    with left:
+        table = tuning.compare_runs(run_a, run_b)
+        st.dataframe(
+            table, key=f"{ctx.key}_cmp_table", column_config={"B - A": st.column_config.NumberColumn(format="%+.4g")}
+        )
+        if run_a.data_version != run_b.data_version:
+            st.warning("These runs used different data: their costs and RMSEs are not directly comparable.")
+    with right:
+        st.plotly_chart(tuning.cost_curves_figure([run_a, run_b]), width="stretch", key=f"{ctx.key}_cmp_fig")
+
+
+# ------------------------------------------------------------------------------------------------ sweep
+def _sweep_data(ctx: ViewContext) -> tuple[Ratings, Ratings, str]:
+    """Training and validation ratings for the sweep: the trained run's split, or a 20% hold-out."""
+    result = ctx.result
+    if result.validation is not None:
+        return result.train, result.validation, f"the run's {result.params.validation_share:.0%} validation split"
+    train, val = train_test_split(ctx.ratings, 0.2, random_state=result.params.random_state)
+    return train, val, "a 20% hold-out (set a validation share in the sidebar to use your own split)"
+
+
+def _load_best(k: int, lam: float) -> None:
+    """Button callback: runs before the sidebar is drawn, so its widgets can still be set."""
+    st.session_state[FEATURES_WIDGET] = int(k)
+    st.session_state[LAMBDA_WIDGET] = float(lam)
+
+
+def _sweep(ctx: ViewContext) -> None:
+    params = ctx.result.params
+    with st.form(f"{ctx.key}_sweep_form", border=False):
+        c1, c2, c3 = st.columns([3, 3, 1])
+        ks = c1.multiselect("Numbers of features k", K_CHOICES, default=DEFAULT_KS, key=f"{ctx.key}_sweep_k")
+        lambdas = c2.multiselect(
+            "Lambdas", LAMBDAS, default=DEFAULT_LAMBDAS, format_func=lambda v: f"{v:g}", key=f"{ctx.key}_sweep_lam"
+        )
+        iters = c3.number_input("Iterations", 1, 1000, 50, key=f"{ctx.key}_sweep_iter")
+        submitted = st.form_submit_button("Run sweep", type="primary")
+    st.caption(
+        f"Each cell is one fit with the sidebar's other settings ({_other_settings(params)}); "
+        "validation RMSE is measured on held-out ratings."
+    )
+    if submitted:
+        if not ks or not lambdas:
+            st.error("Pick at least one k and one lambda to sweep.")
+        else:
+            _run_sweep(ctx, sorted(ks), sorted(lambdas), int(iters))
+    stored = st.session_state.get(SWEEP_KEY)
+    if stored is None:
+        return
+    if stored["fingerprint"] != ctx.result.fingerprint:
+        st.info("The last sweep was on other data; run the sweep again for this data.")
+        return
+    results = stored["results"]
+    best = tuning.best_cell(results)
+    k, lam = int(best["num_features"]), float(best["lambda_"])
+    st.success(
+        f"Sweep of {len(results)} fits ({stored['max_iter']} iterations each) on {stored['split']} took "
+        f"{stored['seconds']:.1f} s. Best: k={k}, lambda={lam:g}, validation RMSE {best['validation_rmse']:.4f}."
+    )
+    st.button(
+        f"Load k={k}, lambda={lam:g} into the controls",
+        on_click=_load_best,
+        args=(k, lam),
+        key=f"{ctx.key}_sweep_load",
+        help="Sets the sidebar's k and lambda; press Train to fit with them.",
+    )
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Validation RMSE** (best cell outlined)")
+        st.plotly_chart(tuning.sweep_heatmap(results), width="stretch", key=f"{ctx.key}_sweep_heat")
+    with right:
+        st.markdown("**Validation curves** (solid: validation, dotted: training)")
+        st.plotly_chart(tuning.validation_curves(results), width="stretch", key=f"{ctx.key}_sweep_curves")
+    with st.expander("Sweep table"):
+        st.dataframe(results, hide_index=True, key=f"{ctx.key}_sweep_table")
+
+
+def _other_settings(params: Any) -> str:
+    norm = {"mean": "item mean", None: "no normalization", "biases": "learned biases"}[params.normalize]
+    return f"{params.method}, {norm}, seed {params.random_state}"
+
+
+def _run_sweep(ctx: ViewContext, ks: list[int], lambdas: list[float], iters: int) -> None:
+    params = ctx.result.params
+    train, val, split = _sweep_data(ctx)
+    total = len(ks) * len(lambdas)
+    bar = st.progress(0.0, text=f"Sweep: 0 / {total} fits")
+    start = time.perf_counter()
+
+    def progress(done: int, total: int, row: dict) -> None:
+        bar.progress(
+            done / total,
+            text=f"Sweep: {done} / {total} fits · last k={row['num_features']}, lambda={row['lambda_']:g}: "
+            f"validation RMSE {row['validation_rmse']:.4f} · {time.perf_counter() - start:.1f} s",
+        )
+
+    results = tuning.run_sweep(
+        train,
+        ks,
+        lambdas,
+        validation=val,
+        progress=progress,
+        max_iter=iters,
+        method=params.method,
+        normalize=params.normalize,
+        random_state=params.random_state,
+    )
+    seconds = time.perf_counter() - start
+    bar.empty()
+    st.session_state[SWEEP_KEY] = {
+        "fingerprint": ctx.result.fingerprint,
+        "results": results,
+        "seconds": seconds,
+        "max_iter": iters,
+        "split": split,
+    }
