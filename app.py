@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from cf_app import data, grid, sidebar, state, training
+from cf_app import data, grid, sidebar, state, training, tuning
 from cf_app.views import VIEWS, ViewContext
 from cf_core import Ratings
 
@@ -68,6 +68,10 @@ def run_training(ratings: Ratings) -> None:
             return
         st.session_state[state.TRAINING] = None
         ws.result = result
+        if not result.from_cache:  # a cache hit is not a new run: the history already has it
+            tuning.record_run(
+                st.session_state, result.model, validation=result.validation, data_version=result.fingerprint[:8]
+            )
         model = result.model
         final = f"final cost {model.cost_history_[-1]:.5g}"
         if result.from_cache:

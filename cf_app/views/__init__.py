@@ -49,7 +49,7 @@ class View:
 
 
 def _views() -> list[View]:
-    from . import cost_curve, latent, predictions, recommendations, similarity
+    from . import cost_curve, latent, predictions, recommendations, similarity, teaching_view, tuning_view
 
     return [
         View("Predictions", predictions.render),
@@ -57,6 +57,8 @@ def _views() -> list[View]:
         View("Recommendations", recommendations.render),
         View("Similarity", similarity.render),
         View("Latent features", latent.render),
+        View("Tuning", tuning_view.render),
+        View("Teaching", teaching_view.render),
     ]
 
 
