@@ -50,7 +50,8 @@ def train_test_split(
         first = order[np.r_[True, idx[order][1:] != idx[order][:-1]]]
         protected[first[counts[idx[first]] >= 2]] = True
     candidates = np.flatnonzero(~protected)
-    n_test = min(int(round(test_size * n)), len(candidates))
+    # n - 1 at most: a split that leaves nothing to train on is no split.
+    n_test = min(int(round(test_size * n)), len(candidates), n - 1)
     if n_test == 0:
         raise ValueError(
             f"cannot hold out any of the {n} ratings with test_size={test_size}: "
