@@ -33,8 +33,9 @@ __all__ = [
     "rename_label",
     "remove_label",
     "unrated_labels",
-    "wide_csv",
-    "long_csv",
+    "slice_ratings",
+    "ratings_csv",
+    "table_csv",
 ]
 
 
@@ -137,7 +138,7 @@ def slice_frame(ratings: Ratings, item_pos: np.ndarray, user_pos: np.ndarray) ->
 
 def _empty_cells(frame: pd.DataFrame) -> np.ndarray:
     """Cells that mean "not rated": NaN/None, or text that is only blanks."""
-    empty = frame.isna().to_numpy()
+    empty = np.array(frame.isna().to_numpy(), dtype=bool)  # a writable copy (pandas 3 returns read-only views)
     for c, dtype in enumerate(frame.dtypes):
         if not pd.api.types.is_numeric_dtype(dtype):
             col = frame.iloc[:, c]
@@ -275,11 +276,36 @@ def unrated_labels(ratings: Ratings, kind: str) -> list[Hashable]:
     return list(_labels(ratings, kind)[counts == 0])
 
 
-def wide_csv(frame: pd.DataFrame) -> bytes:
-    """A wide grid (items as rows, users as columns, empty = not rated) as CSV bytes."""
+def slice_ratings(ratings: Ratings, item_pos: np.ndarray, user_pos: np.ndarray) -> Ratings:
+    """The ratings of a slice as their own grid (labels and scale kept), e.g. to export what is on screen."""
+    item_pos = np.asarray(item_pos, dtype=np.int64)
+    user_pos = np.asarray(user_pos, dtype=np.int64)
+    row_of = np.full(ratings.n_items, -1, dtype=np.int64)
+    col_of = np.full(ratings.n_users, -1, dtype=np.int64)
+    row_of[item_pos] = np.arange(len(item_pos))
+    col_of[user_pos] = np.arange(len(user_pos))
+    rows, cols = row_of[ratings.item_idx], col_of[ratings.user_idx]
+    inside = (rows >= 0) & (cols >= 0)
+    return Ratings(
+        rows[inside],
+        cols[inside],
+        ratings.values[inside],
+        ratings.items[item_pos],
+        ratings.users[user_pos],
+        ratings.rating_scale if ratings.scale_given else None,
+        allow_empty=True,
+    )
+
+
+def ratings_csv(ratings: Ratings, format: str = "wide") -> bytes:
+    """Ratings as the CSV the data loader reads back (wide: items x users; long: one row per rating)."""
+    from cf_core.io import save_ratings
+
+    out = save_ratings(ratings, None, format=format)
+    assert out is not None  # dest=None returns the bytes
+    return out
+
+
+def table_csv(frame: pd.DataFrame) -> bytes:
+    """A displayed table (e.g. a slice of predictions) as CSV bytes, labels included."""
     return frame.to_csv(index=True).encode("utf-8")
-
-
-def long_csv(ratings: Ratings) -> bytes:
-    """One row per rating (user, item, rating) as CSV bytes: the format that scales to a million ratings."""
-    return ratings.to_long().to_csv(index=False).encode("utf-8")

@@ -132,7 +132,7 @@ def _downloads(ws: Workspace, current: Ratings | None) -> None:
     if ws.view.mode == "all":
         st.download_button(
             "Download grid (wide CSV)",
-            lambda: data.wide_csv(data.slice_frame(source, ws.view.item_pos, ws.view.user_pos)),
+            lambda: data.ratings_csv(source),
             file_name=f"{stem}-ratings.csv",
             mime="text/csv",
             key=f"download_grid_{ws.uid}",
@@ -141,14 +141,14 @@ def _downloads(ws: Workspace, current: Ratings | None) -> None:
     else:
         st.download_button(
             "Download this slice (wide CSV)",
-            lambda: data.wide_csv(data.slice_frame(source, ws.view.item_pos, ws.view.user_pos)),
+            lambda: data.ratings_csv(data.slice_ratings(source, ws.view.item_pos, ws.view.user_pos)),
             file_name=f"{stem}-slice.csv",
             mime="text/csv",
             key=f"download_grid_{ws.uid}",
         )
         st.download_button(
             "Download all ratings (long CSV)",
-            lambda: data.long_csv(source),
+            lambda: data.ratings_csv(source, "long"),
             file_name=f"{stem}-ratings-long.csv",
             mime="text/csv",
             key=f"download_long_{ws.uid}",
@@ -185,6 +185,7 @@ def render(ws: Workspace) -> Ratings | None:
         key=ws.editor_key,
         column_config=_column_config(ws),
         num_rows="fixed",
+        placeholder="",
         height=min(36 + 35 * len(ws.grid), 460),
     )
     try:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import streamlit as st
 
 from cf_core import Ratings
@@ -153,13 +152,14 @@ def hyperparameters() -> tuple[Params, bool]:
         )
         seed = st.number_input("Random seed", 0, 2**31 - 1, 0, 1, key="p_seed", help="Same seed, same result.")
         share = st.slider(
-            "Validation share",
-            0.0,
-            0.5,
-            0.0,
-            0.05,
+            "Validation share (%)",
+            0,
+            50,
+            0,
+            5,
+            format="%d%%",
             key="p_validation",
-            help="Share of the ratings held out to measure generalization (0 = train on all).",
+            help="Share of the ratings held out to measure generalization (0 = train on all of them).",
         )
         submitted = st.form_submit_button("Train", type="primary", width="stretch")
     params = Params(
@@ -169,6 +169,6 @@ def hyperparameters() -> tuple[Params, bool]:
         method=METHOD_LABELS[method],
         normalize=NORMALIZATION_LABELS[norm],
         random_state=int(seed),
-        validation_share=float(np.round(share, 2)),
+        validation_share=int(share) / 100,
     )
     return params, submitted

@@ -32,7 +32,7 @@ def render(ctx: ViewContext) -> None:
         st.dataframe(shown.style.format("{:.2f}", na_rep=""), height=min(38 + 35 * len(shown), 520))
         st.download_button(
             "Download predictions (wide CSV)",
-            lambda: data.wide_csv(shown.round(4)),
+            lambda: data.table_csv(shown.round(4)),
             file_name="predictions.csv",
             mime="text/csv",
             key=f"{ctx.key}_pred_download",

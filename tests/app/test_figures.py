@@ -1,0 +1,146 @@
+"""Figure builders are pure: called directly with arrays, checked for shape, labels, colour range and axis type."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cf_app import figures
+
+NAN = np.nan
+
+
+@pytest.fixture
+def lecture_frames() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The course's 5 movies x 4 users (original with NaN = unrated) and a made-up prediction grid."""
+    items = ["Love at last", "Romance forever", "Cute puppies of love", "Nonstop car chases", "Swords vs. karate"]
+    users = ["Alice", "Bob", "Carol", "Dave"]
+    original = pd.DataFrame(
+        [[5, 5, 0, 0], [5, NAN, NAN, 0], [NAN, 4, 0, NAN], [0, 0, 5, 4], [0, 0, 5, NAN]],
+        index=items,
+        columns=users,
+        dtype=float,
+    )
+    predicted = original.fillna(2.5)
+    return original, predicted
+
+
+def test_prediction_marked_outlines_exactly_the_rated_cells(lecture_frames):
+    original, predicted = lecture_frames
+    fig = figures.prediction_figure(predicted, original, (0, 5), mode="marked")
+    heat, marks = fig.data
+    assert np.array_equal(np.asarray(heat.z), predicted.to_numpy())
+    assert list(heat.x) == list(original.columns) and list(heat.y) == list(original.index)
+    assert (heat.zmin, heat.zmax) == (0, 5)
+    assert sorted(zip(marks.y, marks.x, strict=True)) == sorted(
+        (i, u) for i in original.index for u in original.columns if not np.isnan(original.loc[i, u])
+    )
+
+
+def test_prediction_unrated_only_blanks_rated_cells(lecture_frames):
+    original, predicted = lecture_frames
+    fig = figures.prediction_figure(predicted, original, (0, 5), mode="unrated only")
+    z = np.asarray(fig.data[0].z, dtype=float)
+    assert np.array_equal(np.isnan(z), ~np.isnan(original.to_numpy()))
+    assert len(fig.data) == 1
+
+
+def test_prediction_side_by_side_has_both_grids_on_one_scale(lecture_frames):
+    original, predicted = lecture_frames
+    fig = figures.prediction_figure(predicted, original, (0, 5), mode="side by side")
+    left, right = fig.data
+    assert np.array_equal(np.asarray(left.z, dtype=float), original.to_numpy(), equal_nan=True)
+    assert np.array_equal(np.asarray(right.z, dtype=float), predicted.to_numpy())
+    assert (left.zmin, left.zmax) == (right.zmin, right.zmax) == (0, 5)
+
+
+def test_small_grids_print_values_and_large_ones_do_not(lecture_frames):
+    original, predicted = lecture_frames
+    assert figures.prediction_figure(predicted, original, (0, 5)).data[0].texttemplate
+    big = pd.DataFrame(np.full((30, 30), 3.0))
+    assert figures.prediction_figure(big, big.where(big < 0), (1, 5)).data[0].texttemplate is None
+
+
+def test_numeric_labels_stay_categorical_and_in_data_order():
+    """MovieLens ids 10, 2, 1 must not become a numeric axis sorted as 1, 2, 10."""
+    grid = pd.DataFrame(np.ones((3, 3)), index=[10, 2, 1], columns=[7, 300, 5])
+    fig = figures.prediction_figure(grid, grid, (1, 5))
+    assert fig.layout.xaxis.type == "category" and fig.layout.yaxis.type == "category"
+    assert list(fig.data[0].y) == ["10", "2", "1"] and list(fig.data[0].x) == ["7", "300", "5"]
+
+
+def test_prediction_rejects_mismatched_grids_and_unknown_mode(lecture_frames):
+    original, predicted = lecture_frames
+    with pytest.raises(ValueError, match="shape"):
+        figures.prediction_figure(predicted.iloc[:3], original, (0, 5))
+    with pytest.raises(ValueError, match="mode"):
+        figures.prediction_figure(predicted, original, (0, 5), mode="3d")
+
+
+def test_similarity_uses_a_diverging_scale_fixed_to_minus_one_one():
+    S = np.array([[1.0, 0.2, -0.5], [0.2, 1.0, 0.1], [-0.5, 0.1, 1.0]])
+    fig = figures.similarity_figure(S, [3, 1, 2], "Items")
+    assert tuple(fig.layout.coloraxis.cmin for _ in [0]) == (-1,) and fig.layout.coloraxis.cmax == 1
+    scale = [c[1] for c in fig.layout.coloraxis.colorscale]
+    assert scale[0] != scale[-1]  # a two-ended (diverging) scale, RdBu
+    assert list(fig.data[0].x) == ["3", "1", "2"] and fig.layout.xaxis.type == "category"
+    assert np.array_equal(np.asarray(fig.data[0].z), S)
+
+
+def test_similarity_keeps_its_range_even_when_values_are_narrow():
+    """Colours must mean the same in every picture: a 0.9-1.0 matrix is not stretched to the full scale."""
+    fig = figures.similarity_figure(np.array([[1.0, 0.9], [0.9, 1.0]]), ["a", "b"], "Users")
+    assert (fig.layout.coloraxis.cmin, fig.layout.coloraxis.cmax) == (-1, 1)
+
+
+def test_similarity_rejects_non_square_or_mislabelled():
+    with pytest.raises(ValueError, match="square"):
+        figures.similarity_figure(np.ones((2, 3)), ["a", "b"], "x")
+    with pytest.raises(ValueError, match="label"):
+        figures.similarity_figure(np.ones((2, 2)), ["a"], "x")
+
+
+def test_feature_heatmap_is_centred_on_zero_with_feature_columns():
+    X = np.array([[0.5, -2.0], [1.0, 0.0], [0.0, 0.25]])
+    fig = figures.feature_figure(X, ["a", "b", "c"], "X")
+    assert (fig.layout.coloraxis.cmin, fig.layout.coloraxis.cmax) == (-2.0, 2.0)
+    assert list(fig.data[0].x) == ["feature 1", "feature 2"] and list(fig.data[0].y) == ["a", "b", "c"]
+
+
+def test_cost_figure_plots_every_iteration_and_switches_to_log():
+    costs = np.array([100.0, 10.0, 1.0, 0.5])
+    fig = figures.cost_figure(costs)
+    assert list(fig.data[0].x) == [0, 1, 2, 3] and np.array_equal(fig.data[0].y, costs)
+    assert fig.layout.yaxis.type == "linear"
+    assert figures.cost_figure(costs, log_y=True).layout.yaxis.type == "log"
+
+
+def test_rmse_figure_aligns_training_from_iteration_one_and_validation_from_zero():
+    fig = figures.rmse_figure(np.array([1.0, 0.8]), np.array([1.5, 1.1, 1.0]))
+    train, val = fig.data
+    assert list(train.x) == [1, 2] and list(val.x) == [0, 1, 2]
+    assert (train.name, val.name) == ("training RMSE", "validation RMSE")
+
+
+def test_pca_2d_keeps_a_two_dimensional_layout_and_pads_one_feature():
+    rng = np.random.default_rng(0)
+    plane = rng.normal(size=(50, 2)) @ np.array([[1.0, 0.0, 1.0], [0.0, 1.0, -1.0]])
+    coords, share = figures.pca_2d(plane)
+    assert coords.shape == (50, 2) and share.sum() == pytest.approx(1.0)
+    centred = plane - plane.mean(axis=0)
+    # Distances between points survive a projection onto the plane they lie in.
+    d_in = np.linalg.norm(centred[:, None] - centred[None], axis=-1)
+    d_out = np.linalg.norm(coords[:, None] - coords[None], axis=-1)
+    assert np.allclose(d_in, d_out)
+    one, share1 = figures.pca_2d(rng.normal(size=(5, 1)))
+    assert one.shape == (5, 2) and np.all(one[:, 1] == 0) and share1[1] == 0
+
+
+def test_latent_map_labels_points_and_checks_shapes():
+    fig = figures.latent_map(np.zeros((3, 2)), np.ones((2, 2)), [1, 2, 3], ["ann", "bob"], ("f1", "f2"))
+    items, users = fig.data
+    assert list(items.hovertext) == ["1", "2", "3"] and list(users.hovertext) == ["ann", "bob"]
+    assert fig.layout.xaxis.title.text == "f1"
+    with pytest.raises(ValueError, match="coordinates"):
+        figures.latent_map(np.zeros((3, 2)), np.ones((2, 2)), [1, 2], ["ann", "bob"])
