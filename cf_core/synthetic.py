@@ -21,6 +21,10 @@ MOVIELENS_SHAPES: dict[str, tuple[int, int, int]] = {
 }
 
 
+# Popularity-draw rounds before the rest is filled uniformly; MovieLens-like densities need about 10.
+_MAX_DRAW_ROUNDS = 50
+
+
 def _power_law(n: int, exponent: float, rng: np.random.Generator) -> np.ndarray:
     weights = 1.0 / np.arange(1, n + 1) ** exponent
     rng.shuffle(weights)
@@ -58,12 +62,15 @@ def synthetic_ratings(
     p_user = _power_law(n_users, user_exponent, rng)
     keys = np.empty(0, dtype=np.int64)
     # Draw with replacement and drop repeats until there are enough distinct entries.
+    rounds = 0
     while len(keys) < n_ratings:
+        rounds += 1
         need = int((n_ratings - len(keys)) * 1.3) + 16
         i = rng.choice(n_items, need, p=p_item)
         u = rng.choice(n_users, need, p=p_user)
         keys = _sorted_unique(np.concatenate([keys, i.astype(np.int64) * n_users + u]))
-        if len(keys) < n_ratings and need > 50 * n_ratings:  # too dense for popularity draws: fill uniformly
+        # Near-full grids: the last rare cells take thousands of rounds to hit by popularity, so fill uniformly.
+        if len(keys) < n_ratings and rounds >= _MAX_DRAW_ROUNDS:
             rest = np.setdiff1d(np.arange(n_items * n_users, dtype=np.int64), keys)
             keys = np.concatenate([keys, rng.choice(rest, n_ratings - len(keys), replace=False)])
     keys = rng.choice(keys, n_ratings, replace=False) if len(keys) > n_ratings else keys
