@@ -247,8 +247,8 @@ def _sniff(sample: str) -> tuple[str, list[str]] | None:
         agree = sum(len(r) == len(records[0]) for r in records)
         if agree >= max(1, len(records) - 1):  # tolerate one ragged row: the loader names it precisely
             return delim, records[0]
-        if best is None or len(records[0]) > len(best[1]):
-            best = (delim, records[0])
+        if 2 * agree > len(records) and (best is None or len(records[0]) > len(best[1])):
+            best = (delim, records[0])  # mostly regular: load it and let the loader name the odd rows
     return best
 
 
@@ -266,7 +266,8 @@ def _as_text(data: bytes, name: str) -> _Text:
     if found is None:
         first = sample.splitlines()[0] if sample else ""
         raise DataFormatError(
-            f"not a CSV: no delimiter (comma, tab, semicolon or |) separates fields in {first[:60]!r}",
+            f"not a CSV: no delimiter (comma, tab, semicolon or |) splits the lines into the same number of "
+            f"fields; the first line is {first[:60]!r}",
             source=name,
             line=line0,
             value=first[:60],
@@ -529,16 +530,20 @@ def _resolve_duplicates(
     if same_as_next.any():
         if duplicates == "error":
             run_start = np.flatnonzero(same_as_next & ~np.r_[False, same_as_next[:-1]])
-            examples = []
+            examples, first_line = [], None
             for s in run_start[:_MAX_LISTED]:
                 stop = s + 1
                 while stop < len(key) and key[stop] == key[s]:
                     stop += 1
-                examples.append(describe(order[s:stop]))
+                text, line = describe(order[s:stop])
+                examples.append(text)
+                first_line = line if first_line is None else first_line
+            more = f"; and {len(run_start) - _MAX_LISTED} more" if len(run_start) > _MAX_LISTED else ""
             raise DataFormatError(
-                f"{len(run_start)} (user, item) pairs are rated more than once: {_some(examples, len(run_start))}; "
-                "pass duplicates='last' to keep the last rating of each or duplicates='mean' to average them",
+                f"{len(run_start)} (user, item) pairs are rated more than once: {'; '.join(examples)}{more}. "
+                "Pass duplicates='last' to keep the last rating of each or duplicates='mean' to average them",
                 source=name,
+                line=first_line,
             )
         last = np.r_[~same_as_next, True]
         if duplicates == "mean":
@@ -636,7 +641,7 @@ def _load_long(
         values = numbers
         for role, pos in (("user", u), ("item", i)):
             col = df[pos]
-            empty = np.flatnonzero((col.isna() | (col.astype(str).str.strip() == "")).to_numpy())
+            empty = np.flatnonzero((col.isna() | (col.astype(str) == "")).to_numpy())
             if len(empty):
                 raise DataFormatError(
                     f"the {role} is empty or missing",
@@ -690,10 +695,11 @@ def _load_long(
             else:
                 user_codes, user_labels = rank[user_codes], pd.Index(ints[perm])
 
-    def describe(rows: np.ndarray) -> str:
+    def describe(rows: np.ndarray) -> tuple[str, int | None]:
         found = lines(rows[:4])
-        where_ = ", ".join(str(found.get(int(k) + has_header, "?")) for k in rows[:4])
-        return f"user {users_col.iloc[rows[0]]!r} and item {items_col.iloc[rows[0]]!r} on lines {where_}"
+        at = [found.get(int(k) + has_header) for k in rows[:4]]
+        where_ = " and ".join(str(n) for n in at) + (f" (+{len(rows) - 4})" if len(rows) > 4 else "")
+        return f"user {users_col.iloc[rows[0]]!r}, item {items_col.iloc[rows[0]]!r} on lines {where_}", at[1]
 
     item_idx, user_idx, values = _resolve_duplicates(
         item_codes, user_codes, values, len(user_labels), duplicates, describe, name
@@ -719,12 +725,14 @@ def _load_wide(text: _Text, scale: tuple[float, float] | None) -> Ratings:
     for fields in reader:
         start = previous_end + 1 + text.line0 - 1
         previous_end = reader.line_num
-        if fields and any(f.strip() for f in fields):
+        if any(f != "" for f in fields):  # ",,,," is a spreadsheet's empty row; " " is a label
             records.append(fields)
             record_lines.append(start)
+    if not records:
+        raise DataFormatError("no ratings: every row is empty", source=name)
     header, header_line = records[0], record_lines[0]
     users = header[1:]
-    while users and not users[-1].strip() and all(len(r) <= len(users) or not r[len(users)].strip() for r in records):
+    while users and users[-1] == "" and all(len(r) <= len(users) or not r[len(users)].strip() for r in records):
         users.pop()  # a trailing empty column (spreadsheet export), with no ratings in it: nothing is lost
     n_users = len(users)
     if n_users == 0:
@@ -1105,6 +1113,11 @@ def _label_strings(index: pd.Index, kind: str) -> tuple[list[str], bool]:
     return texts, is_int
 
 
+def _newline(*label_lists: list[str]) -> str:
+    """"\n", unless a label holds a carriage return: the csv writer quotes only characters of its line end."""
+    return "\r\n" if any("\r" in t for labels in label_lists for t in labels) else "\n"
+
+
 def _number_strings(values: np.ndarray) -> np.ndarray:
     """Shortest text that reads back as exactly the same float; whole numbers without '.0'."""
     text = values.astype(str)
@@ -1147,7 +1160,7 @@ def save_ratings(
             )
         grid = np.full(ratings.shape, "", dtype=object)
         grid[ratings.item_idx, ratings.user_idx] = values
-        writer = csv.writer(buffer, lineterminator="\n")
+        writer = csv.writer(buffer, lineterminator=_newline(items, users))
         writer.writerow(["item", *users])
         writer.writerows([label, *row] for label, row in zip(items, grid.tolist(), strict=True))
     else:
@@ -1158,7 +1171,7 @@ def save_ratings(
                 "rating": values,
             }
         )
-        frame.to_csv(buffer, index=False, lineterminator="\n")
+        frame.to_csv(buffer, index=False, lineterminator=_newline(items, users))
     return _write(buffer.getvalue().encode("utf-8"), dest)
 
 
@@ -1185,7 +1198,7 @@ def save_predictions(
     pred = model.predict_matrix(clip=clip)
     buffer = io.StringIO(newline="")
     if format == "wide":
-        writer = csv.writer(buffer, lineterminator="\n")
+        writer = csv.writer(buffer, lineterminator=_newline(items, users))
         writer.writerow(["item", *users])
         text = pred.astype(str)
         writer.writerows([label, *row] for label, row in zip(items, text.tolist(), strict=True))
@@ -1201,7 +1214,7 @@ def save_predictions(
                 "prediction": pred.ravel(),
             }
         )
-        frame.to_csv(buffer, index=False, lineterminator="\n")
+        frame.to_csv(buffer, index=False, lineterminator=_newline(items, users))
     return _write(buffer.getvalue().encode("utf-8"), dest)
 
 
@@ -1287,22 +1300,29 @@ def load_model(source: Source) -> Any:
     from .estimator import CollaborativeFiltering  # io is imported by the estimator's users, not vice versa
 
     data, name = _read_bytes(source, "model file")
+    if not data.startswith(b"PK\x03\x04"):
+        raise DataFormatError("not a saved CF Lab model: expected an .npz archive from save_model", source=name)
+    arrays: dict[str, np.ndarray] = {}
     try:
         with np.load(io.BytesIO(data), allow_pickle=False) as npz:
-            if not isinstance(npz, np.lib.npyio.NpzFile):
-                raise DataFormatError("not a saved CF Lab model: expected an .npz archive", source=name)
-            missing = [k for k in ("meta", *_MODEL_ARRAYS) if k not in npz.files]
-            if missing:
-                raise DataFormatError(
-                    f"not a saved CF Lab model: the archive lacks {', '.join(missing)}", source=name, column=missing[0]
-                )
-            arrays = {k: npz[k] for k in npz.files}
+            for key in npz.files:
+                try:
+                    arrays[key] = npz[key]
+                except ValueError:  # numpy refuses object arrays without pickle, and so do we
+                    raise DataFormatError(
+                        f"{key} holds Python objects, which would need unpickling; CF Lab never loads pickled data",
+                        source=name,
+                        column=key,
+                    ) from None
     except DataFormatError:
         raise
-    except (ValueError, OSError, EOFError) as err:
-        raise DataFormatError(f"not a saved CF Lab model ({err})", source=name) from None
-    except Exception as err:  # zipfile.BadZipFile and friends from a corrupt archive
+    except Exception as err:  # zipfile.BadZipFile, EOFError, OSError ... from a corrupt archive
         raise DataFormatError(f"not a readable .npz archive ({type(err).__name__}: {err})", source=name) from None
+    missing = [k for k in ("meta", *_MODEL_ARRAYS) if k not in arrays]
+    if missing:
+        raise DataFormatError(
+            f"not a saved CF Lab model: the archive lacks {', '.join(missing)}", source=name, column=missing[0]
+        )
     try:
         meta = json.loads(str(arrays.pop("meta")[()]))
     except (json.JSONDecodeError, IndexError, TypeError):
