@@ -1114,7 +1114,7 @@ def _label_strings(index: pd.Index, kind: str) -> tuple[list[str], bool]:
 
 
 def _newline(*label_lists: list[str]) -> str:
-    """"\n", unless a label holds a carriage return: the csv writer quotes only characters of its line end."""
+    """LF line ends, or CRLF when a label holds a carriage return: the csv writer quotes only line-end characters."""
     return "\r\n" if any("\r" in t for labels in label_lists for t in labels) else "\n"
 
 
