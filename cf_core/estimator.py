@@ -381,6 +381,8 @@ class CollaborativeFiltering:
 
     def _positions(self, idx: Any, n: int, kind: str) -> np.ndarray:
         arr = np.asarray(idx)
+        if arr.size == 0 and arr.dtype != bool:
+            arr = arr.astype(np.intp)  # an empty selection ([] is float to numpy) selects nothing
         if arr.dtype == bool or not np.issubdtype(arr.dtype, np.integer):
             raise ValueError(
                 f"{kind} must be given by integer position (0 to {n - 1}); for a label use "
