@@ -180,6 +180,7 @@ def test_callback_gets_progress_and_can_stop_keeping_parameters(make_problem, me
 
     def callback(progress: TrainingProgress) -> bool:
         seen.append(progress)
+        assert not progress.X.flags.writeable and not progress.Theta.flags.writeable  # a UI cannot disturb training
         snapshots[progress.iteration] = (progress.X.copy(), progress.Theta.copy())
         return progress.iteration == 3
 
@@ -368,6 +369,13 @@ def test_predict_wants_positions_not_labels(tiny_ratings: Ratings, bad) -> None:
     model = fitted(tiny_ratings)
     with pytest.raises(ValueError, match=r"user must be given by integer position \(0 to 2\).*user_index\(label\)"):
         model.predict(bad, 0)
+
+
+def test_empty_selections_select_nothing(tiny_ratings: Ratings) -> None:
+    model = fitted(tiny_ratings)
+    assert model.predict_matrix(items=[]).shape == (0, 3)
+    assert model.predict_all(users=[]).shape == (4, 0)
+    assert model.compute_similarities("users", indices=[]).shape == (0, 0)
 
 
 def test_predict_position_out_of_range(tiny_ratings: Ratings) -> None:
