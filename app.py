@@ -68,10 +68,9 @@ def run_training(ratings: Ratings) -> None:
             return
         st.session_state[state.TRAINING] = None
         ws.result = result
-        if not result.from_cache:  # a cache hit is not a new run: the history already has it
-            tuning.record_run(
-                st.session_state, result.model, validation=result.validation, data_version=result.fingerprint[:8]
-            )
+        tuning.record_run(
+            st.session_state, result.model, validation=result.validation, data_version=result.fingerprint[:8]
+        )
         model = result.model
         final = f"final cost {model.cost_history_[-1]:.5g}"
         if result.from_cache:

@@ -137,14 +137,24 @@ def record_run(
 ) -> RunRecord:
     """Log a finished run in ``state`` (``st.session_state`` in the app, any dict in tests) and return it.
 
-    This is the one call the dashboard makes where a training run finishes.
+    This is the one call the dashboard makes where a training run finishes, cached result or not (the
+    result cache is shared by all sessions, so a cache hit can be this person's first run of a setup).
+    Pressing Train again on the same data and settings as the latest run logs nothing new: fits are
+    seeded, so it would be an identical row.
     """
     history = list(state.get(HISTORY_KEY, []))
     number = history[-1].run + 1 if history else 1
     record = make_record(model, number, validation=validation, data_version=data_version)
+    if history and _same_setup(history[-1], record):
+        return history[-1]
     history.append(record)
     state[HISTORY_KEY] = history[-MAX_RUNS:]
     return record
+
+
+def _same_setup(a: RunRecord, b: RunRecord) -> bool:
+    keys = ["validation_rmse", *_SETTINGS]
+    return all(getattr(a, k) == getattr(b, k) for k in keys) and a.random_state is not None
 
 
 def history_frame(runs: Iterable[RunRecord]) -> pd.DataFrame:

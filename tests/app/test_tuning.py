@@ -60,11 +60,21 @@ def test_runs_are_numbered_and_data_versions_differ(small, split):
 
 def test_history_is_bounded(small):
     state: dict = {}
-    model = CollaborativeFiltering(2, 1.0, 2, random_state=0).fit(small)
-    for _ in range(tuning.MAX_RUNS + 3):
-        tuning.record_run(state, model)
+    models = [CollaborativeFiltering(k, 1.0, 2, random_state=0).fit(small) for k in (1, 2)]
+    for n in range(tuning.MAX_RUNS + 3):
+        tuning.record_run(state, models[n % 2])
     runs = tuning.run_history(state)
     assert len(runs) == tuning.MAX_RUNS and runs[-1].run == tuning.MAX_RUNS + 3
+
+
+def test_training_the_latest_setup_again_logs_nothing_new(small):
+    state: dict = {}
+    first = tuning.record_run(state, CollaborativeFiltering(2, 1.0, 5, random_state=0).fit(small))
+    again = tuning.record_run(state, CollaborativeFiltering(2, 1.0, 5, random_state=0).fit(small))
+    assert again is first and len(tuning.run_history(state)) == 1
+    tuning.record_run(state, CollaborativeFiltering(2, 3.0, 5, random_state=0).fit(small))
+    tuning.record_run(state, CollaborativeFiltering(2, 1.0, 5, random_state=0).fit(small))  # back to the first
+    assert [r.lambda_ for r in tuning.run_history(state)] == [1.0, 3.0, 1.0]
 
 
 def test_record_run_rejects_unfitted_model():
