@@ -114,7 +114,6 @@ def _math(ctx: ViewContext) -> None:
         st.dataframe(
             b.frame(),
             hide_index=True,
-            key=f"{ctx.key}_teach_breakdown",
             column_config={
                 c: st.column_config.NumberColumn(format="%+.4f") for c in ("x_i", "theta_j", "contribution")
             },
@@ -210,7 +209,6 @@ def _gradient_check(ctx: ViewContext) -> None:
             }
         ),
         hide_index=True,
-        key=f"{ctx.key}_teach_gc_table",
         column_config={
             "numerical": st.column_config.NumberColumn(format="%.9g"),
             "analytical": st.column_config.NumberColumn(format="%.9g"),
@@ -299,7 +297,6 @@ def _normalization(ctx: ViewContext) -> None:
     st.dataframe(
         effect.table.astype({"item": str}),
         hide_index=True,
-        key=f"{ctx.key}_teach_norm_table",
         column_config={c: st.column_config.NumberColumn(format="%.2f") for c in effect.table.columns[1:]},
     )
     if len(effect.table) < ctx.model.ratings_.n_items:
@@ -344,7 +341,6 @@ def _rate_yourself(ctx: ViewContext) -> None:
         st.dataframe(
             recs,
             hide_index=True,
-            key=f"{ctx.key}_teach_me_recs",
             column_config={"predicted_rating": st.column_config.NumberColumn("predicted rating", format="%.2f")},
         )
     with right:
@@ -352,7 +348,6 @@ def _rate_yourself(ctx: ViewContext) -> None:
         st.dataframe(
             pd.DataFrame({"feature": np.arange(1, len(fold.theta) + 1), "theta": fold.theta}),
             hide_index=True,
-            key=f"{ctx.key}_teach_me_theta",
             column_config={"theta": st.column_config.NumberColumn(format="%+.3f")},
         )
     key = ("retrain", ctx.result.fingerprint, ctx.result.params, tuple(sorted((str(k), v) for k, v in mine.items())))
@@ -371,7 +366,6 @@ def _rate_yourself(ctx: ViewContext) -> None:
     st.dataframe(
         table,
         hide_index=True,
-        key=f"{ctx.key}_teach_me_compare",
         column_config={
             "fold-in predicted": st.column_config.NumberColumn(format="%.2f"),
             "retrained predicted": st.column_config.NumberColumn(format="%.2f"),
@@ -401,7 +395,6 @@ def _dot_vs_cosine(ctx: ViewContext) -> None:
     st.dataframe(
         shown,
         hide_index=True,
-        key=f"{ctx.key}_teach_nb_table",
         column_config={
             c: st.column_config.NumberColumn(format="%.3f") for c in ("dot", "cosine", "|x| (dot)", "|x| (cosine)")
         },

@@ -53,7 +53,6 @@ def _history(ctx: ViewContext) -> None:
     st.dataframe(
         frame,
         hide_index=True,
-        key=f"{ctx.key}_history_table",
         column_config={
             "lambda_": st.column_config.NumberColumn("lambda", format="%g"),
             "num_features": st.column_config.NumberColumn("k"),
@@ -96,9 +95,7 @@ def _history(ctx: ViewContext) -> None:
     left, right = st.columns([2, 3])
     with left:
         table = tuning.compare_runs(run_a, run_b)
-        st.dataframe(
-            table, key=f"{ctx.key}_cmp_table", column_config={"B - A": st.column_config.NumberColumn(format="%+.4g")}
-        )
+        st.dataframe(table, column_config={"B - A": st.column_config.NumberColumn(format="%+.4g")})
         if run_a.data_version != run_b.data_version:
             st.warning("These runs used different data: their costs and RMSEs are not directly comparable.")
     with right:
@@ -168,7 +165,7 @@ def _sweep(ctx: ViewContext) -> None:
         st.markdown("**Validation curves** (solid: validation, dotted: training)")
         st.plotly_chart(tuning.validation_curves(results), width="stretch", key=f"{ctx.key}_sweep_curves")
     with st.expander("Sweep table"):
-        st.dataframe(results, hide_index=True, key=f"{ctx.key}_sweep_table")
+        st.dataframe(results, hide_index=True)
 
 
 def _other_settings(params: Any) -> str:
