@@ -132,25 +132,39 @@ def hyperparameters() -> tuple[Params, bool]:
     """The hyperparameter form; returns its (submitted) values and whether Train was pressed now."""
     st.header("Model")
     with st.form("hyperparameters", border=False):
-        k = st.slider("Number of features k", 1, 50, 2, key="p_features", help="Latent features per item and user.")
+        k = st.slider(
+            "Number of features k",
+            1,
+            50,
+            2,
+            key="p_features",
+            bind="query-params",
+            help="Latent features per item and user.",
+        )
         lam = st.select_slider(
             "Regularization lambda",
             LAMBDAS,
             value=1.0,
             format_func=lambda v: f"{v:g}",
             key="p_lambda",
+            bind="query-params",
             help="Log-spaced stops: each step multiplies lambda by about 3. 0 turns regularization off.",
         )
-        iters = st.slider("Iterations", 1, 500, 100, key="p_iter", help="Solver iterations (ALS: sweeps).")
-        method = st.selectbox("Optimizer", list(METHOD_LABELS), key="p_method")
+        iters = st.slider(
+            "Iterations", 1, 500, 100, key="p_iter", bind="query-params", help="Solver iterations (ALS: sweeps)."
+        )
+        method = st.selectbox("Optimizer", list(METHOD_LABELS), key="p_method", bind="query-params")
         norm = st.radio(
             "Normalization",
             list(NORMALIZATION_LABELS),
             key="p_normalize",
+            bind="query-params",
             help="Item mean: subtract each item's mean rating first (the course). None: raw ratings (the seed). "
             "Learned biases: global mean plus a learned bias per item and per user.",
         )
-        seed = st.number_input("Random seed", 0, 2**31 - 1, 0, 1, key="p_seed", help="Same seed, same result.")
+        seed = st.number_input(
+            "Random seed", 0, 2**31 - 1, 0, 1, key="p_seed", bind="query-params", help="Same seed, same result."
+        )
         share = st.slider(
             "Validation share (%)",
             0,
@@ -159,6 +173,7 @@ def hyperparameters() -> tuple[Params, bool]:
             5,
             format="%d%%",
             key="p_validation",
+            bind="query-params",
             help="Share of the ratings held out to measure generalization (0 = train on all of them).",
         )
         submitted = st.form_submit_button("Train", type="primary", width="stretch")
