@@ -130,6 +130,34 @@ def test_sweep_needs_a_k_and_a_lambda(tuning_app):
     at.multiselect(key=f"{key}_sweep_k").set_value(tuning_view.DEFAULT_KS).run()
 
 
+def test_a_shared_link_sets_the_hyperparameters():
+    at = AppTest.from_file(APP, default_timeout=180)
+    link = {
+        "p_features": "7",
+        "p_lambda": "3",
+        "p_iter": "40",
+        "p_method": "ALS",
+        "p_normalize": "None (seed)",
+        "p_seed": "5",
+        "p_validation": "20",
+    }
+    for name, value in link.items():
+        at.query_params[name] = value
+    at.run()
+    at.button(key=TRAIN).click().run()
+    assert not at.exception
+    (run,) = tuning.run_history(at.session_state)
+    assert (run.num_features, run.lambda_, run.max_iter, run.method, run.normalize, run.random_state) == (
+        7,
+        3.0,
+        40,
+        "als",
+        None,
+        5,
+    )
+    assert run.validation_rmse is not None
+
+
 # ---------------------------------------------------------------------------------------------- teaching
 def test_math_shows_formulas_with_current_values(teaching_app):
     at, key = teaching_app
