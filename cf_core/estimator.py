@@ -56,10 +56,13 @@ class FoldIn:
     bias: float
     predictions: pd.Series
     rated: np.ndarray
+    #: Unclipped predictions: ranking on clipped ones would tie every item above the scale's top.
+    scores: np.ndarray | None = field(default=None, repr=False)
 
     def recommended_items(self, n: int = 10) -> np.ndarray:
-        """Positions of the ``n`` best predicted items the user has not rated."""
-        return _top_n(self.predictions.to_numpy(), n, self.rated)
+        """Positions of the ``n`` best predicted items the user has not rated (same order as the model's)."""
+        scores = self.predictions.to_numpy() if self.scores is None else self.scores
+        return _top_n(scores, n, self.rated)
 
     def recommendations(self, n: int = 10) -> pd.DataFrame:
         top = self.recommended_items(n)
@@ -515,6 +518,6 @@ class CollaborativeFiltering:
             A.T @ A + self.lambda_ * np.eye(A.shape[1]) + 1e-12 * np.eye(A.shape[1]), A.T @ target
         )
         theta, bias = (solution[:-1], float(solution[-1])) if biased else (solution, 0.0)
-        pred = self.X_ @ theta + self.offsets_ + self.item_bias_ + bias
-        pred = self._clip(pred, True)
-        return FoldIn(theta, bias, pd.Series(pred, index=r.items, name="predicted_rating"), rated)
+        scores = self.X_ @ theta + self.offsets_ + self.item_bias_ + bias
+        pred = self._clip(scores.copy(), True)
+        return FoldIn(theta, bias, pd.Series(pred, index=r.items, name="predicted_rating"), rated, scores)
