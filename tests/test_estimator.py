@@ -501,6 +501,21 @@ def test_fold_in_of_a_known_user_matches_the_als_user_step(low_rank, normalize) 
         np.testing.assert_allclose(result.predictions.to_numpy(), model.predict_matrix(users=[user])[:, 0], atol=1e-8)
 
 
+def test_fold_in_ranks_like_the_model_even_above_the_scale() -> None:
+    """Same theta, same ranking: items predicted above 5 are ordered by score, not tied at the clip."""
+    ratings = synthetic_ratings(60, 80, 2000, random_state=0)
+    model = CollaborativeFiltering(5, 0.1, 50, method="als", random_state=0).fit(ratings)
+    above_scale = 0
+    for user in range(ratings.n_users):
+        y = np.full(ratings.n_items, np.nan)
+        mask = ratings.user_idx == user
+        y[ratings.item_idx[mask]] = ratings.values[mask]
+        result = model.fold_in(y)
+        np.testing.assert_array_equal(result.recommended_items(10), model.recommended_items(user, 10))
+        above_scale += int((model.predict_matrix(users=[user], clip=False) > 5).sum() > 1)
+    assert above_scale > 0  # the case that matters occurs
+
+
 def test_fold_in_by_labels_equals_fold_in_by_array(tiny_ratings: Ratings) -> None:
     model = fitted(tiny_ratings)
     by_label = model.fold_in({"C": 4.0, "A": 2.0})
