@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -33,6 +33,7 @@ __all__ = [
     "rename_label",
     "remove_label",
     "unrated_labels",
+    "unreadable_edits",
     "slice_ratings",
     "ratings_csv",
     "table_csv",
@@ -198,6 +199,20 @@ def merge_slice(ratings: Ratings, item_pos: np.ndarray, user_pos: np.ndarray, ed
         ratings.rating_scale,
         allow_empty=True,
     )
+
+
+def unreadable_edits(delta: Mapping[str, Any] | None, grid: pd.DataFrame) -> list[str]:
+    """Cells typed into the editor that are not numbers, as "item 'x', user 'y': 'abc'".
+
+    Streamlit's editor passes such a cell on as empty (it cannot parse it as a float), so the returned
+    grid alone would silently drop it; its edit state (``st.session_state[key]``) still has what was typed.
+    """
+    found: list[str] = []
+    for row, cells in ((delta or {}).get("edited_rows") or {}).items():
+        for column, value in cells.items():
+            if isinstance(value, str) and value.strip() and np.isnan(_numeric_cells(pd.DataFrame([[value]]))[0, 0]):
+                found.append(f"item {grid.index[int(row)]!r}, user {column!r}: {value!r}")
+    return found
 
 
 def _labels(ratings: Ratings, kind: str) -> pd.Index:

@@ -126,22 +126,31 @@ def prediction_figure(
         )
         if mode == "marked" and rated.any():
             r, c = np.nonzero(rated)
-            fig.add_trace(
-                go.Scatter(
-                    x=[x[j] for j in c],
-                    y=[y[i] for i in r],
-                    mode="markers",
-                    marker={
-                        "symbol": "square-open",
-                        "size": 10 if annotate else 6,
-                        "color": "white",
-                        "line": {"width": 2},
-                    },
-                    name="rated",
-                    hoverinfo="skip",
-                    showlegend=True,
+            if annotate:
+                # Small grids: outline each rated cell, leaving its printed number readable.
+                for i, j in zip(r, c, strict=True):
+                    fig.add_shape(
+                        type="rect",
+                        x0=j - 0.5,
+                        x1=j + 0.5,
+                        y0=i - 0.5,
+                        y1=i + 0.5,
+                        line={"color": "#ff4b4b", "width": 3},
+                    )
+                fig.update_layout(title={"text": "Predicted ratings (rated cells outlined)", "font": {"size": 14}})
+            else:
+                # Large grids: a dot per rated cell (thousands of outlines would slow the browser).
+                fig.add_trace(
+                    go.Scattergl(
+                        x=[x[j] for j in c],
+                        y=[y[i] for i in r],
+                        mode="markers",
+                        marker={"symbol": "circle", "size": 4, "color": "white", "line": {"width": 0}},
+                        name="rated",
+                        hoverinfo="skip",
+                        showlegend=True,
+                    )
                 )
-            )
         fig.update_yaxes(autorange="reversed")
         fig.update_layout(legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0})
     fig.update_layout(height=_height(len(y)), margin={"l": 10, "r": 10, "t": 40, "b": 10})
@@ -276,9 +285,9 @@ def latent_map(
     scatter = go.Scattergl if big else go.Scatter
     show_text = not big and len(item_xy) + len(user_xy) <= 60
     fig = go.Figure()
-    for xy, labels, name, symbol in (
-        (item_xy, item_labels, "items", "circle"),
-        (user_xy, user_labels, "users", "diamond"),
+    for xy, labels, name, symbol, colour in (
+        (item_xy, item_labels, "items", "circle", "#1f77b4"),
+        (user_xy, user_labels, "users", "diamond", "#ff7f0e"),
     ):
         names = _labels(labels)
         fig.add_trace(
@@ -291,13 +300,15 @@ def latent_map(
                 hovertext=names,
                 hovertemplate=f"{name[:-1]} %{{hovertext}}<br>(%{{x:.2f}}, %{{y:.2f}})<extra></extra>",
                 name=name,
-                marker={"symbol": symbol, "size": 9 if not big else 5, "opacity": 0.85},
+                marker={"symbol": symbol, "size": 9 if not big else 5, "opacity": 0.85, "color": colour},
             )
         )
     fig.update_layout(
         title="Items and users in the latent space",
         xaxis_title=axis_titles[0],
         yaxis_title=axis_titles[1],
+        # Equal units on both axes: angles between points are the angles cosine similarity measures.
+        yaxis={"scaleanchor": "x", "scaleratio": 1},
         height=520,
         margin={"l": 10, "r": 10, "t": 50, "b": 10},
     )

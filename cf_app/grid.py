@@ -189,6 +189,12 @@ def render(ws: Workspace) -> Ratings | None:
         height=min(36 + 35 * len(ws.grid), 460),
     )
     try:
+        unreadable = data.unreadable_edits(st.session_state.get(ws.editor_key), ws.grid)
+        if unreadable:
+            raise ValueError(
+                f"{len(unreadable)} cell(s) are not numbers ({_some(unreadable)}). Enter a number from {lo:g} to "
+                f"{hi:g}, or clear the cell for not rated."
+            )
         current = ws.current(edited)
         ws.edit_error = None
     except ValueError as exc:

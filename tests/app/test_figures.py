@@ -26,16 +26,28 @@ def lecture_frames() -> tuple[pd.DataFrame, pd.DataFrame]:
     return original, predicted
 
 
+def _rated_cells(original: pd.DataFrame) -> list[tuple[int, int]]:
+    return sorted((int(i), int(j)) for i, j in np.argwhere(~np.isnan(original.to_numpy())))
+
+
 def test_prediction_marked_outlines_exactly_the_rated_cells(lecture_frames):
     original, predicted = lecture_frames
     fig = figures.prediction_figure(predicted, original, (0, 5), mode="marked")
-    heat, marks = fig.data
+    (heat,) = fig.data
     assert np.array_equal(np.asarray(heat.z), predicted.to_numpy())
     assert list(heat.x) == list(original.columns) and list(heat.y) == list(original.index)
     assert (heat.zmin, heat.zmax) == (0, 5)
-    assert sorted(zip(marks.y, marks.x, strict=True)) == sorted(
-        (i, u) for i in original.index for u in original.columns if not np.isnan(original.loc[i, u])
-    )
+    outlined = sorted((int(s.y0 + 0.5), int(s.x0 + 0.5)) for s in fig.layout.shapes)
+    assert outlined == _rated_cells(original)
+
+
+def test_prediction_marked_dots_rated_cells_on_large_grids():
+    rng = np.random.default_rng(0)
+    original = pd.DataFrame(np.where(rng.random((30, 40)) < 0.2, 3.0, np.nan))
+    fig = figures.prediction_figure(original.fillna(2.0), original, (1, 5), mode="marked")
+    heat, dots = fig.data
+    cells = sorted((int(y), int(x)) for y, x in zip(dots.y, dots.x, strict=True))
+    assert cells == _rated_cells(original) and not fig.layout.shapes
 
 
 def test_prediction_unrated_only_blanks_rated_cells(lecture_frames):
