@@ -13,6 +13,7 @@ from cf_core import (
     TrainingProgress,
     cost_and_gradient,
     rmse,
+    train_test_split,
 )
 from cf_core.synthetic import synthetic_ratings
 
@@ -253,8 +254,6 @@ def test_recovers_a_low_rank_matrix_from_held_out_entries(low_rank, method: str,
 @pytest.mark.parametrize("method", ["L-BFGS-B", "als"])
 def test_recovers_synthetic_structure(method: str) -> None:
     ratings = synthetic_ratings(100, 120, 7000, stars=False, noise=0.1, random_state=0)
-    from cf_core import train_test_split
-
     train, test = train_test_split(ratings, 0.2, random_state=0)
     model = CollaborativeFiltering(5, 0.3, 300, normalize="biases", method=method, random_state=0).fit(train)
     held_out = rmse(test.values, model.predict_ratings(test))
