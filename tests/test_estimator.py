@@ -5,6 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 from cf_core import (
     CollaborativeFiltering,
@@ -15,6 +18,7 @@ from cf_core import (
     rmse,
     train_test_split,
 )
+from cf_core.objective import SparseObjective
 from cf_core.synthetic import synthetic_ratings
 
 METHODS = ["L-BFGS-B", "CG", "als"]
@@ -158,6 +162,24 @@ def test_cost_history_starts_at_initial_cost_and_has_one_entry_per_iteration(mak
     final_cost = cost_and_gradient(model.X_, model.Theta_, p.ratings, 0.5)[0]
     assert model.cost_history_[-1] == pytest.approx(final_cost, rel=1e-12)
     assert model.cost_history_[-1] < model.cost_history_[0]
+
+
+@pytest.mark.parametrize("normalize", [None, "mean", "biases"])
+def test_flat_gradient_matches_central_differences(make_problem, normalize) -> None:
+    """The seed's _cost/_gradient on the flat vector scipy sees: packing X, Theta (and biases) must agree."""
+    p = make_problem(5, 4, 2, density=0.6, seed=9)
+    model = CollaborativeFiltering(2, 0.7, 0, normalize=normalize, random_state=0).fit(p.ratings)
+    r = p.ratings
+    offsets = model.offsets_
+    objective = SparseObjective(r.item_idx, r.user_idx, r.values - offsets[r.item_idx], r.shape, 0.7)
+    params = np.random.default_rng(1).normal(size=(5 + 4) * 2 + (9 if normalize == "biases" else 0))
+    analytical = model._gradient(params, objective)
+    numerical = np.empty_like(params)
+    for n in range(params.size):
+        step = np.zeros_like(params)
+        step[n] = 1e-4
+        numerical[n] = (model._cost(params + step, objective) - model._cost(params - step, objective)) / 2e-4
+    assert np.linalg.norm(numerical - analytical) / np.linalg.norm(numerical + analytical) < 1e-9
 
 
 def test_max_iter_zero_keeps_the_initial_parameters(tiny_ratings: Ratings) -> None:
@@ -422,6 +444,34 @@ def test_recommendations_table(ranked_model) -> None:
     assert table["predicted_rating"].tolist() == [3.0, 2.0]
     with pytest.raises(ValueError, match="integer position"):
         ranked_model.recommendations("v")
+
+
+@pytest.fixture(scope="module")
+def one_user_model() -> CollaborativeFiltering:
+    """A fitted 6-item, 1-user, k=1 model whose features tests overwrite (module-scoped: hypothesis reuses it)."""
+    ratings = Ratings.from_dense(np.full((6, 1), 3.0), rating_scale=(0, 5))
+    return fitted(ratings, num_features=1, normalize=None)
+
+
+@given(scores=hnp.arrays(np.int64, 6, elements=st.integers(0, 3)), rated=hnp.arrays(np.bool_, 6), n=st.integers(0, 7))
+def test_ranking_rule_on_random_ties(one_user_model, scores: np.ndarray, rated: np.ndarray, n: int) -> None:
+    model = with_params(one_user_model, scores[:, None], [[1.0]])
+    rated_items = np.flatnonzero(rated)
+    ones = np.ones(len(rated_items))
+    model.ratings_ = Ratings(rated_items, 0 * rated_items, 3 * ones, 6, 1, (0, 5), allow_empty=True)
+    expected = sorted((p for p in range(6) if not rated[p]), key=lambda p: (-scores[p], p))[:n]
+    assert model.recommended_items(0, n).tolist() == expected
+
+
+@given(hnp.arrays(np.float64, (5, 3), elements=st.sampled_from([0.0, 1.0, -1.0, 0.5, 1e-150, 1e150])))
+def test_similarities_stay_in_range_without_nan(one_user_model, V: np.ndarray) -> None:
+    model = with_params(one_user_model, np.zeros((6, 1)), np.zeros((1, 1)))
+    model.X_ = np.vstack([V, np.zeros((1, 3))])
+    S = model.compute_similarities("items")
+    assert np.isfinite(S).all() and S.min() >= -1 and S.max() <= 1
+    np.testing.assert_array_equal(S[5], 0.0)
+    nonzero = np.linalg.norm(model.X_, axis=1) > 0
+    np.testing.assert_allclose(np.diag(S)[nonzero], 1.0, rtol=1e-12)
 
 
 def test_recommended_items_never_include_rated_items(low_rank) -> None:
