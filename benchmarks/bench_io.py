@@ -1,0 +1,113 @@
+"""How fast ``cf_core.io.load_ratings`` reads big rating files (targets: 1M ratings < 3 s, 10M < 30 s).
+
+Writes MovieLens-shaped synthetic data to a temporary folder in the forms people bring (a generic long
+CSV with string labels, MovieLens ``ratings.csv`` and ``u.data`` with integer ids, a wide CSV) and times
+loading each. Generation and writing are not timed. Prints one table row per file.
+
+    python benchmarks/bench_io.py            # 1M-rating files (and a 100k-shaped wide grid)
+    python benchmarks/bench_io.py --10m      # also the 10M-rating files (needs ~4 GB RAM, a few minutes)
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from cf_core.io import load_ratings, save_ratings  # noqa: E402
+from cf_core.ratings import Ratings  # noqa: E402
+from cf_core.synthetic import MOVIELENS_SHAPES, synthetic_ratings  # noqa: E402
+
+TARGETS = {"1m": 3.0, "10m": 30.0}  # seconds, from the issue
+
+
+def _long_frame(r: Ratings, seed: int = 0) -> pd.DataFrame:
+    """The ratings as rows in a shuffled order with timestamps, as real exports come."""
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(r.n_ratings)
+    return pd.DataFrame(
+        {
+            "user": np.asarray(r.users)[r.user_idx[order]],
+            "item": np.asarray(r.items)[r.item_idx[order]],
+            "rating": r.values[order],
+            "timestamp": rng.integers(874_724_710, 893_286_638, r.n_ratings),
+        }
+    )
+
+
+def write_files(folder: Path, shape: str) -> list[tuple[str, Path, int]]:
+    """(description, path, number of ratings) for each file written for one MovieLens shape."""
+    n_users, n_items, n_ratings = MOVIELENS_SHAPES[shape]
+    r = synthetic_ratings(n_users, n_items, n_ratings, random_state=0)
+    frame = _long_frame(r)
+    long_path = folder / f"long_{shape}.csv"
+    frame.to_csv(long_path, index=False)
+    ml_path = folder / f"ratings_{shape}.csv"
+    frame.rename(columns={"user": "userId", "item": "movieId"}).to_csv(ml_path, index=False)
+    udata = folder / f"u_{shape}.data"
+    frame.assign(rating=frame["rating"].astype(int)).to_csv(udata, sep="\t", header=False, index=False)
+    return [
+        ("long CSV, string labels", long_path, n_ratings),
+        ("MovieLens ratings.csv", ml_path, n_ratings),
+        ("MovieLens u.data", udata, n_ratings),
+    ]
+
+
+def write_wide(folder: Path) -> tuple[str, Path, int]:
+    n_users, n_items, n_ratings = MOVIELENS_SHAPES["100k"]
+    r = synthetic_ratings(n_users, n_items, n_ratings, random_state=0)
+    path = folder / "wide_100k.csv"
+    save_ratings(r, path, format="wide")
+    return (f"wide CSV {n_items:,} x {n_users:,}", path, n_ratings)
+
+
+def time_call(fn: Callable[[], object], repeat: int) -> list[float]:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--10m", dest="ten_m", action="store_true", help="also time 10M-rating files")
+    parser.add_argument("--repeat", type=int, default=3, help="timed loads per file (default 3)")
+    args = parser.parse_args(argv)
+
+    shapes = ["1m", "10m"] if args.ten_m else ["1m"]
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="cf-bench-io-") as tmp:
+        folder = Path(tmp)
+        cases = [write_wide(folder)]
+        for shape in shapes:
+            cases += [(desc, path, n) for desc, path, n in write_files(folder, shape)]
+        for desc, path, n in cases:
+            fmt = "movielens" if path.suffix == ".data" else "auto"  # u_1m.data is not named like MovieLens
+            times = time_call(lambda path=path, fmt=fmt: load_ratings(path, format=fmt), args.repeat)
+            loaded = load_ratings(path, format=fmt)
+            assert loaded.n_ratings == n, (desc, loaded)
+            target = TARGETS["10m"] if n > 5_000_000 else TARGETS["1m"] if n > 500_000 else None
+            rows.append((desc, n, path.stat().st_size, min(times), statistics.median(times), target))
+            print(f"  measured {desc} ({n:,} ratings)", file=sys.stderr)
+
+    print(f"\n{'file':<28} {'ratings':>11} {'MiB':>7} {'best s':>8} {'median s':>9} {'target s':>9}  ok")
+    for desc, n, size, best, median, target in rows:
+        ok = "" if target is None else ("yes" if median < target else "NO")
+        target_text = "" if target is None else f"{target:.0f}"
+        print(f"{desc:<28} {n:>11,} {size / 2**20:>7.1f} {best:>8.2f} {median:>9.2f} {target_text:>9}  {ok}")
+    return 0 if all(t is None or m < t for *_, m, t in rows) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
