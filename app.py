@@ -55,7 +55,7 @@ def run_training(ratings: Ratings) -> None:
     """Fit with live progress and a Stop button; any click during the fit interrupts it (Streamlit reruns)."""
     fp = ws.fingerprint if ratings is ws.working else data.fingerprint(ratings)
     with st.status(f"Training ({params.describe()})", expanded=True) as status:
-        st.button("Stop", key="stop_training", help="Stops training and keeps the previous results.")
+        st.button("Stop training", key="stop_training", help="Stops training and keeps the previous results.")
         bar = st.progress(0.0, text="Starting…")
         st.session_state[state.TRAINING] = {"source": ws.source, "iteration": 0}
         progress = training.LiveProgress(bar, st.session_state[state.TRAINING])

@@ -68,11 +68,12 @@ def _slice_controls(ws: Workspace) -> GridView | None:
         n_users = c3.number_input("Users", 1, min(r.n_users, 100), min(30, r.n_users), 5, key=f"grid_users_{ws.uid}")
         wanted = state.default_view(r, "slice", int(n_items), int(n_users))
     else:
-        order = data.top_positions(r.user_counts(), r.n_users)
+        counts = r.user_counts()
+        order = data.top_positions(counts, r.n_users)
         user = c2.selectbox(
             "User",
             order,
-            format_func=lambda u: f"{r.users[u]} ({r.user_counts()[u]} ratings)",
+            format_func=lambda u: f"{r.users[u]} ({counts[u]} ratings)",
             key=f"grid_user_{ws.uid}",
             help="Users are listed from the most active.",
         )
