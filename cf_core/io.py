@@ -10,10 +10,12 @@ Formats in (``format=``):
     CSV, first column item labels, header row user labels, empty cell = not rated.
 ``"long"``
     CSV/TSV with one rating per row: user, item, rating (and optionally a timestamp, which is ignored).
-    Delimiter (``, \\t ; |``) and header are detected; header names such as ``userId``/``movie``/``score``
-    are recognised. Without a header the columns are user, item, rating[, timestamp].
+    Delimiter (``, \\t ; |``, or an Excel ``sep=`` first line) and header are detected; header names
+    such as ``userId``/``movie``/``score`` are recognised. Without a header the columns are user, item,
+    rating[, timestamp].
 ``"movielens"``
     MovieLens 100k ``u.data`` (tab-separated user, item, rating, timestamp; no header); titles: ``u.item``.
+    Also MovieLens 1M/10M ``ratings.dat`` ("::" separated); titles: ``movies.dat``.
 ``"movielens-csv"``
     MovieLens ``ratings.csv`` (userId,movieId,rating,timestamp); titles: ``movies.csv``.
 ``"mat"``
@@ -216,6 +218,7 @@ class _Text:
     meta: dict[str, tuple[str, int]]  # key -> (value, line)
     delimiter: str
     first: list[str]  # fields of the first record (the header, when there is one)
+    double_colon: bool = False  # MovieLens 1M "ratings.dat" ("::" separated), rewritten to tabs
 
 
 _DELIMITERS = (",", "\t", ";", "|")
@@ -261,7 +264,17 @@ def _as_text(data: bytes, name: str) -> _Text:
     lead = len(body) - len(body.lstrip(b"\r\n"))
     line0 += body.count(b"\n", 0, lead)
     body = body[lead:]
+    forced = re.match(rb"sep=(.)\r?\n", body)  # Excel's "sep=;" first line names the delimiter
+    if forced:
+        body, line0 = body[forced.end() :], line0 + 1
+    double_colon = re.match(rb"[0-9]+::[0-9]+::", body) is not None
+    if double_colon:  # MovieLens 1M/10M ratings.dat: integer fields only, so "::" -> tab is safe
+        body = body.replace(b"::", b"\t")
     sample = body[:65536].decode("utf-8", errors="replace")
+    if forced:
+        delim = forced.group(1).decode("utf-8", errors="replace")
+        first = next(csv.reader(io.StringIO(sample, newline=""), delimiter=delim), [])
+        return _Text(name, body, line0, meta, delim, first)
     found = _sniff(sample)
     if found is None:
         first = sample.splitlines()[0] if sample else ""
@@ -272,7 +285,7 @@ def _as_text(data: bytes, name: str) -> _Text:
             line=line0,
             value=first[:60],
         )
-    return _Text(name, body, line0, meta, found[0], found[1])
+    return _Text(name, body, line0, meta, found[0], found[1], double_colon)
 
 
 def _record_lines(text: _Text, records: Sequence[int]) -> dict[int, int]:
@@ -417,7 +430,7 @@ def _detect(data: bytes, name: str, encoding: str) -> tuple[str, _Text | None]:
     if _mat_like(data, name):
         return "mat", None
     text = _as_text(_to_utf8(data, name, encoding), name)
-    if _MOVIELENS_NAME.fullmatch(name):
+    if _MOVIELENS_NAME.fullmatch(name) or text.double_colon:
         return "movielens", text
     return _text_format(text), text
 
@@ -926,14 +939,18 @@ def _titles_movie_ids(data: bytes, name: str) -> dict[int, str]:
 
 
 def _titles_u_item(data: bytes, name: str) -> dict[int, str]:
-    """MovieLens 100k u.item: "id|title|release date|...", pipe-separated, latin-1."""
+    """MovieLens 100k u.item ("id|title|release date|...") or 1M movies.dat ("id::title::genres"), latin-1."""
     titles: dict[int, str] = {}
-    for n, line in enumerate(data.decode("latin-1").splitlines(), start=1):
+    text = data.decode("latin-1")
+    sep = "::" if "::" in text.split("\n", 1)[0] else "|"
+    for n, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
-        fields = line.split("|")
+        fields = line.split(sep)
         if len(fields) < 2 or not fields[0].strip().isdigit():
-            raise DataFormatError(f"expected 'id|title|...', got {line[:60]!r}", source=name, line=n, value=line[:60])
+            raise DataFormatError(
+                f"expected 'id{sep}title{sep}...', got {line[:60]!r}", source=name, line=n, value=line[:60]
+            )
         titles[int(fields[0])] = fields[1]
     return titles
 

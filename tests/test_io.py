@@ -150,6 +150,19 @@ def test_movielens_ratings_csv_with_movies_csv_titles_sharing_a_name(tmp_path):
     assert list(r.users) == [1, 2]
 
 
+def test_movielens_1m_ratings_dat_with_movies_dat_titles():
+    ratings = upload(b"1::1193::5::978300760\n1::661::3::978302109\n2::1193::4::978298413\n", "ratings.dat")
+    movies = upload("1193::Cuckoo's Nest (1975)::Drama\n661::Pêche (1996)::Animation\n".encode("latin-1"), "movies.dat")
+    r = load_ratings(ratings, titles=movies)
+    assert list(r.items) == ["Pêche (1996)", "Cuckoo's Nest (1975)"] and list(r.users) == [1, 2]
+    assert r.to_frame().loc["Pêche (1996)", 1] == 3.0
+
+
+def test_excel_sep_line_names_the_delimiter():
+    r = load_ratings(upload(b"sep=;\nitem;Alice;Bob\nLove at last;4.5;\n", "excel.csv"))
+    assert (list(r.users), r.n_ratings) == (["Alice", "Bob"], 1)
+
+
 def test_titles_must_cover_every_rated_item(tmp_path):
     (tmp_path / "ratings.csv").write_text("userId,movieId,rating,timestamp\n1,10,4,9\n1,99,3,9\n")
     (tmp_path / "movies.csv").write_text("movieId,title,genres\n10,A,x\n")
