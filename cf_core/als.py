@@ -39,6 +39,15 @@ class _RowLayout:
         # refilled with each half-sweep's regression targets.
         self.R = sp.csr_array((np.ones(len(cols)), cols, indptr), shape=(n_rows, n_cols))
         self.T = sp.csr_array((np.zeros(len(cols)), self.R.indices, self.R.indptr), shape=(n_rows, n_cols))
+        self._targets_of: np.ndarray | None = None
+
+    def set_targets(self, targets: np.ndarray, reusable: bool) -> None:
+        """Put per-entry regression targets (objective order) into ``T``; ``reusable`` targets (the
+        objective's own ratings, which never change) are copied and permuted only the first time."""
+        if reusable and self._targets_of is targets:
+            return
+        self.T.data[:] = targets if self.order is None else targets[self.order]
+        self._targets_of = targets if reusable else None
 
 
 def _layouts(objective: SparseObjective) -> tuple[_RowLayout, _RowLayout]:
@@ -76,13 +85,12 @@ def _solve_spd(A: np.ndarray, B: np.ndarray) -> np.ndarray:
     return B
 
 
-def _solve_rows(layout: _RowLayout, targets: np.ndarray, F: np.ndarray, lambda_: float) -> np.ndarray:
-    """Ridge solution for every row of ``layout``: features ``F`` of the fixed side, entry ``targets``."""
+def _solve_rows(layout: _RowLayout, F: np.ndarray, lambda_: float) -> np.ndarray:
+    """Ridge solution for every row of ``layout``: features ``F`` of the fixed side, targets already set."""
     d = F.shape[1]
     upper_r, upper_c = np.triu_indices(d)
     # Upper triangle of each fixed-side outer product, one row per column of the layout.
     Q = F[:, upper_r] * F[:, upper_c]
-    layout.T.data[:] = targets if layout.order is None else targets[layout.order]
     gram_upper = (layout.R @ Q).T
     gram = np.empty((d, d, layout.R.shape[0]))
     gram[upper_r, upper_c] = gram_upper
@@ -111,9 +119,11 @@ def als_sweep(
     biased = b is not None
     items, users = _layouts(objective)
     F = np.hstack([Theta, np.ones((n_users, 1))]) if biased else np.asarray(Theta, dtype=np.float64)
-    sol = _solve_rows(items, y - c[uu] if biased else y, F, lam)
+    items.set_targets(y - c[uu] if biased else y, reusable=not biased)
+    sol = _solve_rows(items, F, lam)
     X, b = (sol[:, :-1].copy(), sol[:, -1].copy()) if biased else (sol, None)
     F = np.hstack([X, np.ones((n_items, 1))]) if biased else X
-    sol = _solve_rows(users, y - b[ii] if biased else y, F, lam)
+    users.set_targets(y - b[ii] if biased else y, reusable=not biased)
+    sol = _solve_rows(users, F, lam)
     Theta, c = (sol[:, :-1].copy(), sol[:, -1].copy()) if biased else (sol, None)
     return np.ascontiguousarray(X), np.ascontiguousarray(Theta), b, c
