@@ -130,16 +130,13 @@ def _view_after_change(ws: Workspace, ratings: Ratings) -> GridView:
 def _downloads(ws: Workspace, current: Ratings | None) -> None:
     source = current if current is not None else ws.working
     stem = ws.source.replace(":", "-").replace("/", "-")
-    # The browser keeps serving the first file a deferred download button produced for a given key, so
-    # the key names the content: an edited grid gets a new button, and its download is never stale.
-    version = data.fingerprint(source)[:12]
     if ws.view.mode == "all":
         st.download_button(
             "Download grid (wide CSV)",
             lambda: data.ratings_csv(source),
             file_name=f"{stem}-ratings.csv",
             mime="text/csv",
-            key=f"download_grid_{ws.uid}_{version}",
+            key=f"download_grid_{ws.uid}",
             help="Items as rows, users as columns, empty = not rated; opens again as an upload.",
         )
     else:
@@ -148,14 +145,14 @@ def _downloads(ws: Workspace, current: Ratings | None) -> None:
             lambda: data.ratings_csv(data.slice_ratings(source, ws.view.item_pos, ws.view.user_pos)),
             file_name=f"{stem}-slice.csv",
             mime="text/csv",
-            key=f"download_grid_{ws.uid}_{version}",
+            key=f"download_grid_{ws.uid}",
         )
         st.download_button(
             "Download all ratings (long CSV)",
             lambda: data.ratings_csv(source, "long"),
             file_name=f"{stem}-ratings-long.csv",
             mime="text/csv",
-            key=f"download_long_{ws.uid}_{version}",
+            key=f"download_long_{ws.uid}",
             help="One row per rating (user, item, rating): a wide grid of this size would be mostly empty cells.",
         )
 

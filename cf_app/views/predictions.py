@@ -30,16 +30,12 @@ def render(ctx: ViewContext) -> None:
     if as_table:
         shown = predicted.where(original.isna()) if mode == "unrated only" else predicted
         st.dataframe(shown.style.format("{:.2f}", na_rep=""), height=min(38 + 35 * len(shown), 520))
-        version = hash(
-            (ctx.result.fingerprint, ctx.result.params, mode, ctx.item_pos.tobytes(), ctx.user_pos.tobytes())
-        )
         st.download_button(
             "Download predictions (wide CSV)",
             lambda: data.table_csv(shown.round(4)),
             file_name="predictions.csv",
             mime="text/csv",
-            # Named for its content: a reused key would keep serving the first file (see grid._downloads).
-            key=f"{ctx.key}_pred_download_{version}",
+            key=f"{ctx.key}_pred_download",
         )
     else:
         fig = figures.prediction_figure(predicted, original, r.rating_scale, mode=mode)
