@@ -10,16 +10,26 @@ is not included). For each synthetic set (100k: 943 x 1,682; 1M: 6,040 x 3,706):
 * **interaction latency**: median rerun time of page interactions on the trained page (switch each
   results tab, pick another user, change the prediction display, edit a grid cell, change the slice).
 
-Run: ``python benchmarks/bench_app.py [--sets 100k 1m] [--repeats 3]``. Caches are cleared first.
+With ``--browser`` it also drives a real headless Chromium against ``streamlit run app.py`` and times what a
+person sees: picking the sample until the grid shows, Train until the first heatmap is drawn, and tab
+switches until the tab's chart is drawn (browser rendering included).
+
+Run: ``python benchmarks/bench_app.py [--sets 100k 1m] [--repeats 3] [--browser]``. Caches are cleared first.
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
+import socket
 import statistics
+import subprocess
+import sys
 import time
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
 from streamlit.testing.v1 import AppTest
@@ -109,10 +119,92 @@ def interactions(at: AppTest, repeats: int) -> dict[str, float]:
     return {name: statistics.median(times) for name, times in out.items()}
 
 
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TITLES = {"100k": "Synthetic, MovieLens 100k shape", "1m": "Synthetic, MovieLens 1M shape"}
+
+
+IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+
+
+def _until_idle(page: Any, action: Callable[[], object], then: str | None = None) -> float:
+    """Seconds from ``action`` until the script has finished (and ``then`` is visible, if given)."""
+    start = time.perf_counter()
+    action()
+    page.wait_for_timeout(100)  # let the click reach the server before waiting for "not running"
+    page.wait_for_selector(IDLE, timeout=600_000)
+    if then:
+        page.locator(then).first.wait_for(state="visible", timeout=600_000)
+    return time.perf_counter() - start
+
+
+def _pick(page: Any, title: str) -> None:
+    page.locator("[data-testid='stSelectbox']").filter(has_text="Dataset").first.click()
+    page.get_by_role("option", name=title).click()
+
+
+def browser(shapes: list[str], repeats: int) -> None:
+    """End-to-end timings in Chromium (server started here, on a free port, and stopped afterwards)."""
+    from playwright.sync_api import sync_playwright
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", APP, "--server.headless", "true", "--server.port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(120):
+            try:
+                if urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1).read() == b"ok":
+                    break
+            except OSError:
+                time.sleep(0.5)
+        with sync_playwright() as p:
+            chromium = p.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
+            for shape in shapes:
+                page = chromium.new_page(viewport={"width": 1400, "height": 1000})
+                page.goto(f"http://127.0.0.1:{port}")
+                page.wait_for_selector(IDLE, timeout=120_000)
+                load = _until_idle(page, lambda pg=page, sh=shape: _pick(pg, TITLES[sh]), "[data-testid='stDataFrame']")
+                train = _until_idle(
+                    page,
+                    lambda pg=page: pg.get_by_role("button", name="Train", exact=True).click(),
+                    "[data-testid='stPlotlyChart']",
+                )
+                print(
+                    f"\n== browser, synthetic {shape}: pick sample -> grid shown {load:.2f} s; "
+                    f"Train -> first heatmap drawn {train:.2f} s"
+                )
+                for tab in [*TABS[1:], TABS[0]]:
+                    times = []
+                    other = TABS[0] if tab != TABS[0] else TABS[1]
+                    for _ in range(repeats):
+                        times.append(_until_idle(page, lambda pg=page, t=tab: pg.get_by_role("tab", name=t).click()))
+                        _until_idle(page, lambda pg=page, o=other: pg.get_by_role("tab", name=o).click())
+                    print(f"  click tab {tab!r}: {statistics.median(times) * 1000:.0f} ms until the page is idle")
+                page.close()
+            chromium.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sets", nargs="+", default=["100k", "1m"], choices=sorted(SAMPLE_KEYS))
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--browser", action="store_true", help="also time the page in headless Chromium")
     args = parser.parse_args()
     print("Sidebar defaults: k=2, lambda=1, 100 iterations, L-BFGS-B, item-mean normalization, no validation.")
     for shape in args.sets:
@@ -132,6 +224,8 @@ def main() -> None:
         )
         for name, seconds in interactions(at, args.repeats).items():
             print(f"  {name:<45} {seconds * 1000:7.0f} ms (median of {args.repeats})")
+    if args.browser:
+        browser(args.sets, args.repeats)
 
 
 if __name__ == "__main__":
