@@ -61,10 +61,10 @@ def run_training(ratings: Ratings) -> None:
         progress = training.LiveProgress(bar, st.session_state[state.TRAINING])
         try:
             result = training.train(ratings, params, fp, progress)
-        except ValueError as exc:  # bad parameters or data the core rejects
+        except Exception as exc:  # e.g. a validation share too large for the data: say so, keep results
             st.session_state[state.TRAINING] = None
             status.update(label="Training failed", state="error")
-            st.error(f"Training failed: {exc}")
+            st.error(f"Training failed: {exc}" if isinstance(exc, ValueError) else f"Training failed ({exc!r}).")
             return
         st.session_state[state.TRAINING] = None
         ws.result = result
@@ -144,4 +144,7 @@ else:
     for view, tab in zip(VIEWS, tabs, strict=True):
         if tab.open:
             with tab:
-                view.render(ctx)
+                try:
+                    view.render(ctx)
+                except Exception as exc:  # one broken view must not take the grid and results with it
+                    st.error(f"The {view.label} view failed: {exc!r}")

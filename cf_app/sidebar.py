@@ -125,6 +125,9 @@ def _upload() -> DatasetRequest | None:
     except ValueError as exc:  # the loader's DataFormatError is a ValueError with a readable message
         st.error(f"Could not read {uploaded.name}: {exc}")
         return None
+    except Exception as exc:  # anything else the loader trips on: a message, never a traceback
+        st.error(f"Could not read {uploaded.name} ({type(exc).__name__}): {exc}")
+        return None
     return DatasetRequest(source, uploaded.name, ratings)
 
 

@@ -111,8 +111,9 @@ def default_view(ratings: Ratings, mode: str = "auto", n_items: int = 50, n_user
         return GridView(np.arange(ratings.n_items), np.arange(ratings.n_users), "all")
     if mode == "user":
         return GridView(np.arange(ratings.n_items), np.array([int(user)]), "user")
-    items = np.sort(data.top_positions(ratings.item_counts(), n_items))
-    users = np.sort(data.top_positions(ratings.user_counts(), n_users))
+    # Most rated / most active first, the same order the results heatmaps use.
+    items = data.top_positions(ratings.item_counts(), n_items)
+    users = data.top_positions(ratings.user_counts(), n_users)
     return GridView(items, users, "slice")
 
 
