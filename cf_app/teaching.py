@@ -348,6 +348,7 @@ def replay_figure(replay: Replay, step: int) -> go.Figure:
         rows=1,
         cols=2,
         column_widths=[0.62, 0.38],
+        horizontal_spacing=0.16,
         subplot_titles=(f"predicted ratings at iteration {replay.iterations[step]}", "cost J"),
     )
     users = [str(u) for u in r.users]
@@ -359,7 +360,7 @@ def replay_figure(replay: Replay, step: int) -> go.Figure:
         zmin=lo,
         zmax=hi,
         colorscale="RdYlGn",
-        colorbar={"x": 0.58, "title": "rating"},
+        colorbar={"x": 0.54, "title": "rating", "len": 0.9},
         hovertemplate="item %{y}<br>user %{x}<br>predicted %{z:.2f}<extra></extra>",
         row=1,
         col=1,
@@ -385,11 +386,12 @@ def replay_figure(replay: Replay, step: int) -> go.Figure:
         row=1,
         col=2,
     )
-    fig.update_xaxes(type="category", row=1, col=1)
-    fig.update_yaxes(type="category", autorange="reversed", row=1, col=1)
+    fig.update_xaxes(type="category", tickmode="linear", row=1, col=1)
+    fig.update_yaxes(type="category", tickmode="linear", autorange="reversed", row=1, col=1)
     fig.update_yaxes(type="log", row=1, col=2)
     fig.update_xaxes(title="iteration", row=1, col=2)
-    fig.update_layout(showlegend=False, margin={"t": 40})
+    # Every item gets a readable row (ticks on every label), within the bounds of a screen.
+    fig.update_layout(showlegend=False, margin={"t": 40}, height=int(min(max(160 + 20 * r.n_items, 380), 1400)))
     return fig
 
 
@@ -561,8 +563,9 @@ def neighbours_note(model: CollaborativeFiltering, item: int, table: pd.DataFram
     all_mean = float(np.linalg.norm(model.X_, axis=1).mean())
     head = (
         "The dot product x_i . x_l = |x_i| |x_l| cos(angle): it grows with the *length* of x_l as much as with "
-        "its direction, so items with long feature vectors (strong, often popular or extreme items) rise in "
-        "its list. Cosine keeps only the direction: items that vary the same way, however strongly. "
+        "its direction, so items with long feature vectors rise in its list (strongly characterised items, and "
+        "often much-rated ones: regularization shrinks the vectors of rarely rated items towards 0). Cosine "
+        "keeps only the direction: items that vary the same way, however strongly. "
     )
     if not only_dot:
         return head + "Here both lists hold the same items."

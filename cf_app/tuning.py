@@ -161,6 +161,7 @@ def history_frame(runs: Iterable[RunRecord]) -> pd.DataFrame:
     """The run history as a table, one row per run (the sortable table and the CSV export)."""
     rows = [{k: v for k, v in asdict(r).items() if k in HISTORY_COLUMNS} for r in runs]
     frame = pd.DataFrame(rows, columns=HISTORY_COLUMNS)
+    frame["validation_rmse"] = frame["validation_rmse"].astype(float)  # None (no validation share) -> NaN
     frame["normalize"] = frame["normalize"].astype(object).where(frame["normalize"].notna(), "none")
     return frame
 

@@ -109,7 +109,7 @@ def _math(ctx: ViewContext) -> None:
     b = teaching.prediction_breakdown(model, item, user)
     st.latex(teaching.PREDICTION_LATEX if model.normalize == "mean" else r"\hat y^{(i,j)} = (x^{(i)})^T\theta^{(j)}")
     st.latex(_breakdown_latex(b))
-    left, right = st.columns([2, 3])
+    left, right = st.columns(2)
     with left:
         st.dataframe(
             b.frame(),
@@ -142,7 +142,8 @@ def _breakdown_latex(b: teaching.PredictionBreakdown, shown: int = 8) -> str:
         terms.append(r"\dots")
     tail = ""
     if b.offset_name:
-        tail += rf" + \underbrace{{{b.offset:.2f}}}_{{\text{{{b.offset_name.split(' (')[0]}}}}}"
+        under = r"\mu_i" if b.offset_name.startswith("item mean") else r"\text{global mean}"
+        tail += rf" + \underbrace{{{b.offset:.2f}}}_{{{under}}}"
     if b.item_bias or b.user_bias:
         tail += rf" + {b.item_bias:.2f} + {b.user_bias:.2f}"
     clipped = "" if np.isclose(b.prediction, b.unclipped) else rf" \to {b.prediction:.2f}\ \text{{(clipped)}}"
@@ -156,7 +157,7 @@ def _gradient_check(ctx: ViewContext) -> None:
     st.markdown(
         "The numerical gradient, (J(p + eps) - J(p - eps)) / (2 eps) for one parameter p at a time, should match "
         "the formula's gradient. The course's criterion: a relative difference "
-        r"|num - ana| / |num + ana| below 1e-9."
+        r"$\lVert num - ana\rVert \,/\, \lVert num + ana\rVert$ below $10^{-9}$."
     )
     c1, c2, c3 = st.columns(3)
     at = c1.radio(
@@ -293,6 +294,12 @@ def _normalization(ctx: ViewContext) -> None:
     c[0].metric("Ratings by this user", effect.n_rated)
     c[1].metric("|theta_j| without normalization", f"{effect.theta_norm_without:.3f}")
     c[2].metric("|theta_j| with mean normalization", f"{effect.theta_norm_with:.3f}")
+    t = effect.table
+    st.caption(
+        f"Average prediction for this user: {t['predicted, no normalization'].mean():.2f} without normalization, "
+        f"{t['predicted, mean normalization'].mean():.2f} with it "
+        f"(the items' average mean is {t['item mean'].mean():.2f})."
+    )
     st.plotly_chart(teaching.normalization_figure(effect), width="stretch", key=f"{ctx.key}_teach_norm_fig")
     st.dataframe(
         effect.table.astype({"item": str}),

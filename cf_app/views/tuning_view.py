@@ -95,7 +95,9 @@ def _history(ctx: ViewContext) -> None:
     left, right = st.columns([2, 3])
     with left:
         table = tuning.compare_runs(run_a, run_b)
-        st.dataframe(table, column_config={"B - A": st.column_config.NumberColumn(format="%+.4g")})
+        st.dataframe(
+            table, height=36 * (len(table) + 1), column_config={"B - A": st.column_config.NumberColumn(format="%+.4g")}
+        )
         if run_a.data_version != run_b.data_version:
             st.warning("These runs used different data: their costs and RMSEs are not directly comparable.")
     with right:
