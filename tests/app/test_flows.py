@@ -289,3 +289,36 @@ def test_large_data_trains_and_shows_readable_slices():
     at.radio(key=f"grid_mode_{ws.uid}").set_value("user").run()
     assert_clean(at)
     assert at.data_editor[0].value.shape == (1682, 1)
+
+
+def test_a_validation_share_the_data_cannot_spare_is_an_error_not_a_traceback():
+    at = open_sample(new_app(), "blank")
+    at.button(key="blank_create").click().run()
+    edit(at, {0: {"user 1": 4.0}})
+    at.slider(key="p_validation").set_value(50)
+    train(at)
+    assert any(e.startswith("Training failed: cannot hold out") for e in errors(at))
+    assert workspace(at).result is None
+
+
+def test_shape_changes_wait_until_invalid_cells_are_fixed():
+    at = edit(new_app(), {2: {"Bob": 12}})
+    uid = workspace(at).uid
+    at.text_input(key=f"new_user_{uid}").set_value("Erin")
+    at.button(key=f"add_user_{uid}").click().run()
+    assert_clean(at)
+    assert any("Fix the invalid cell(s) first" in e for e in errors(at))
+    assert "Erin" not in at.data_editor[0].value.columns
+    assert at.session_state[at.data_editor[0].key]["edited_rows"] == {2: {"Bob": 12}}
+
+
+def test_an_edit_in_a_large_slice_lands_on_its_item_and_user():
+    at = open_sample(new_app(), "synthetic-100k")
+    ws = workspace(at)
+    item, user = ws.grid.index[3], ws.grid.columns[4]
+    edit(at, {3: {user: 1.5}})
+    at.radio(key=f"grid_mode_{ws.uid}").set_value("user").run()  # a slice change commits the typed cell
+    assert_clean(at)
+    r = workspace(at).working
+    i, u = r.items.astype(str).get_loc(item), r.users.astype(str).get_loc(user)
+    assert r.values[(r.item_idx == i) & (r.user_idx == u)].tolist() == [1.5]
