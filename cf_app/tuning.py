@@ -8,7 +8,6 @@ validation curves with the best cell marked. The views in ``cf_app.views.tuning_
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timezone
@@ -33,7 +32,6 @@ __all__ = [
     "history_csv",
     "compare_runs",
     "cost_curves_figure",
-    "parse_numbers",
     "run_sweep",
     "best_cell",
     "sweep_heatmap",
@@ -215,29 +213,6 @@ def cost_curves_figure(runs: Iterable[RunRecord]) -> go.Figure:
 
 
 # ----------------------------------------------------------------------------------------------- sweeps
-def parse_numbers(text: str, kind: type = float, *, name: str = "value", minimum: float = 0.0) -> list:
-    """Parse "0.1, 1, 10" into sorted unique numbers of ``kind``; a ValueError names the bad entry."""
-    out = []
-    parts = [p.strip() for p in text.replace(";", ",").split(",")]
-    for pos, part in enumerate(parts, start=1):
-        if not part:
-            continue
-        try:
-            number = float(part)
-        except ValueError:
-            raise ValueError(f"{name} entry {pos} ({part!r}) is not a number") from None
-        if not math.isfinite(number) or number < minimum:
-            raise ValueError(f"{name} entry {pos} ({part!r}) must be a finite number >= {minimum:g}")
-        if kind is int:
-            if number != int(number):
-                raise ValueError(f"{name} entry {pos} ({part!r}) must be a whole number")
-            number = int(number)
-        out.append(number)
-    if not out:
-        raise ValueError(f"give at least one {name}, separated by commas")
-    return sorted(set(out))
-
-
 def run_sweep(
     ratings: Ratings,
     num_features: Iterable[int],

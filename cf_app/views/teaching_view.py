@@ -282,6 +282,11 @@ def _normalization(ctx: ViewContext) -> None:
         help="Listed from the fewest ratings.",
     )
     params = {k: v for k, v in _fit_params(ctx).items() if k != "normalize"}
+    if params["lambda_"] == 0:
+        st.warning(
+            "With lambda = 0 nothing pulls an unrated user's theta anywhere: it stays at its random start, so "
+            "this experiment shows the effect best with some regularization."
+        )
     key = ("normalization", ctx.result.fingerprint, ctx.result.params, user)
     if st.button("Train with and without normalization", type="primary", key=f"{ctx.key}_teach_norm_run"):
         ratings, pos = teaching.with_new_user(train) if user == NEW_USER else (train, user)

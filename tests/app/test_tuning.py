@@ -112,28 +112,6 @@ def test_cost_curves_figure_has_one_trace_per_run(small):
     assert [len(t.y) for t in fig.data] == [len(r.cost_history) for r in runs]
 
 
-@pytest.mark.parametrize(
-    ("text", "kind", "expected"),
-    [("0.1, 1,10", float, [0.1, 1.0, 10.0]), ("20;5, 2 ,5", int, [2, 5, 20]), ("3", float, [3.0])],
-)
-def test_parse_numbers(text, kind, expected):
-    assert tuning.parse_numbers(text, kind) == expected
-
-
-@pytest.mark.parametrize(
-    ("text", "kind", "message"),
-    [
-        ("1, x", float, "entry 2 \\('x'\\) is not a number"),
-        ("2.5", int, "whole number"),
-        ("-1", float, ">= 0"),
-        (" , ", float, "at least one"),
-    ],
-)
-def test_parse_numbers_names_the_bad_entry(text, kind, message):
-    with pytest.raises(ValueError, match=message):
-        tuning.parse_numbers(text, kind)
-
-
 def test_run_sweep_reports_progress_and_best_cell(split):
     train, val = split
     seen = []
