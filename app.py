@@ -43,9 +43,7 @@ if request is not None and request.source != ws.source or request is not None an
     if current is None:
         st.error("Fix the invalid cell(s) before opening another dataset: this grid is kept as typed.")
     else:
-        if current is not ws.working:  # commit the edits on screen before this editor goes away
-            ws.set_working(current)
-            ws.show(ws.view)
+        ws.commit(current)  # the edits on screen, before this editor goes away
         state.open_workspace(request.source, request.title, request.ratings, replace=request.replace)
         st.rerun()
 

@@ -11,7 +11,7 @@ Switching datasets keeps each workspace, so a mis-click in the picker never lose
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -96,12 +96,11 @@ class Workspace:
             return self.working
         return data.merge_slice(self.working, self.view.item_pos, self.view.user_pos, edited)
 
-    def commit(self, edited: pd.DataFrame | None) -> None:
-        """Fold the editor's cells into ``working`` (before any change of rows, columns or slice)."""
-        merged = self.current(edited)
-        if merged is not self.working:
-            self.set_working(merged)
-        self.show(self.view)
+    def commit(self, ratings: Ratings) -> None:
+        """Make ``ratings`` (the grid as edited) the working data, before this editor goes off screen."""
+        if ratings is not self.working:
+            self.set_working(ratings)
+            self.show(self.view)
 
 
 def default_view(ratings: Ratings, mode: str = "auto", n_items: int = 50, n_users: int = 30, user: int = 0) -> GridView:
@@ -156,7 +155,3 @@ def pop_notices() -> list[tuple[str, str]]:
     notes = list(st.session_state[NOTICE])
     st.session_state[NOTICE] = []
     return notes
-
-
-def get(key: str, default: Any = None) -> Any:
-    return st.session_state.get(key, default)
