@@ -20,7 +20,7 @@ from . import ViewContext
 
 __all__ = ["render", "SWEEP_KEY", "FEATURES_WIDGET", "LAMBDA_WIDGET"]
 
-#: Session-state key of the last sweep: {"fingerprint", "results", "seconds", "max_iter"}.
+#: Session-state key of the last sweep: {"fingerprint", "results", "seconds", "max_iter", "split", "settings"}.
 SWEEP_KEY = "tuning_sweep"
 #: The sidebar form's widget keys for k and lambda (see cf_app.sidebar.hyperparameters).
 FEATURES_WIDGET = "p_features"
@@ -149,7 +149,8 @@ def _sweep(ctx: ViewContext) -> None:
     best = tuning.best_cell(results)
     k, lam = int(best["num_features"]), float(best["lambda_"])
     st.success(
-        f"Sweep of {len(results)} fits ({stored['max_iter']} iterations each) on {stored['split']} took "
+        f"Sweep of {len(results)} fits ({stored['max_iter']} iterations each, {stored['settings']}) on "
+        f"{stored['split']} took "
         f"{stored['seconds']:.1f} s. Best: k={k}, lambda={lam:g}, validation RMSE {best['validation_rmse']:.4f}."
     )
     st.button(
@@ -208,4 +209,5 @@ def _run_sweep(ctx: ViewContext, ks: list[int], lambdas: list[float], iters: int
         "seconds": seconds,
         "max_iter": iters,
         "split": split,
+        "settings": _other_settings(params),
     }
