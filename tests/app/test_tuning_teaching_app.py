@@ -239,6 +239,19 @@ def test_dot_product_vs_cosine(teaching_app):
     assert any("direction" in i.value for i in at.info)
 
 
+def test_replay_explains_why_it_is_off_for_learned_biases():
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.query_params["p_normalize"] = "Learned biases"
+    at.run()
+    at.button(key=TRAIN).click().run()
+    at.session_state[state.RESULTS_TAB] = "Teaching"
+    at.run()
+    key = f"v{state_workspace_uid(at, 'lecture')}"
+    topic(at, key, "Training replay")
+    assert any("normalize='biases'" in i.value for i in at.info)
+    assert not at.get("plotly_chart")
+
+
 @pytest.mark.slow
 def test_big_data_refuses_replay_and_sweeps_with_progress():
     at, key = app_with("synthetic-100k", "Teaching")
