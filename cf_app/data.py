@@ -63,17 +63,21 @@ def load_sample_ratings(key: str) -> Ratings:
     return samples.load_sample(key)
 
 
-def load_upload(data: bytes, name: str) -> Ratings:
+def load_upload(data: bytes, name: str, titles: tuple[bytes, str] | None = None) -> Ratings:
     """Ratings from an uploaded file's bytes, in any format the data loader reads.
 
     The loader is handed a named binary file object, so it can use the extension to pick a format.
-    Raises ``cf_core.io.DataFormatError`` (a ValueError) with the loader's message.
+    ``titles`` (bytes, file name) labels MovieLens / .mat items by title. Raises
+    ``cf_core.io.DataFormatError`` (a ValueError) with the loader's message.
     """
     from cf_core.io import load_ratings
 
-    buffer: BinaryIO = io.BytesIO(data)
-    buffer.name = name  # type: ignore[attr-defined]  # the loader reads the extension like an UploadedFile's
-    return load_ratings(buffer)
+    def named(content: bytes, filename: str) -> BinaryIO:
+        buffer = io.BytesIO(content)
+        buffer.name = filename  # type: ignore[attr-defined]  # the loader reads the extension like an UploadedFile's
+        return buffer
+
+    return load_ratings(named(data, name), titles=named(*titles) if titles is not None else None)
 
 
 def blank_ratings(n_items: int, n_users: int, rating_scale: tuple[float, float]) -> Ratings:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from cf_core import Ratings
+from cf_core.io import FORMATS
 
 from . import data, state
 from .training import METHOD_LABELS, NORMALIZATION_LABELS, Params
@@ -102,31 +103,38 @@ def _upload() -> DatasetRequest | None:
     uploaded = st.file_uploader(
         "Ratings file",
         key=state.UPLOAD,
-        help=(
-            f"Up to {limit} MB. Wide grids (items as rows, users as columns, empty = not rated) or long tables "
-            "(user, item, rating), in the formats the data loader reads (CSV, TSV, MovieLens u.data / "
-            "ratings.dat, ...)."
-        ),
+        help=f"Up to {limit} MB. Formats: " + "; ".join(FORMATS.values()) + ".",
+    )
+    titles = st.file_uploader(
+        "Item titles (optional)",
+        key=state.UPLOAD_TITLES,
+        help=f"Up to {limit} MB. For MovieLens or course data: u.item, movies.dat, movies.csv or movie_ids.txt, "
+        "so items are labelled by title instead of id.",
     )
     if uploaded is None:
         st.caption(f"Files up to {limit} MB.")
         return None
-    source = f"{UPLOAD}:{uploaded.name}:{uploaded.size}:{uploaded.file_id}"
+    title_id = f":{titles.file_id}" if titles is not None else ""
+    source = f"{UPLOAD}:{uploaded.name}:{uploaded.size}:{uploaded.file_id}{title_id}"
     active = state.active()
     if active is not None and active.source == source:
         return None
     if source in state.workspaces():
         return DatasetRequest(source, uploaded.name, None)
-    if uploaded.size > limit * 1024 * 1024:
-        st.error(f"{uploaded.name} is {uploaded.size / 2**20:.1f} MB; the limit is {limit} MB.")
-        return None
+    for f in (uploaded, titles):
+        if f is not None and f.size > limit * 1024 * 1024:
+            st.error(f"{f.name} is {f.size / 2**20:.1f} MB; the limit is {limit} MB.")
+            return None
+    names = uploaded.name + (f" with titles from {titles.name}" if titles is not None else "")
     try:
-        ratings = data.load_upload(uploaded.getvalue(), uploaded.name)
+        ratings = data.load_upload(
+            uploaded.getvalue(), uploaded.name, (titles.getvalue(), titles.name) if titles is not None else None
+        )
     except ValueError as exc:  # the loader's DataFormatError is a ValueError with a readable message
-        st.error(f"Could not read {uploaded.name}: {exc}")
+        st.error(f"Could not read {names}: {exc}")
         return None
     except Exception as exc:  # anything else the loader trips on: a message, never a traceback
-        st.error(f"Could not read {uploaded.name} ({type(exc).__name__}): {exc}")
+        st.error(f"Could not read {names} ({type(exc).__name__}): {exc}")
         return None
     return DatasetRequest(source, uploaded.name, ratings)
 

@@ -32,6 +32,7 @@ NOTICE = "notice"  # (kind, text) shown once at the top of the next run, e.g. af
 RESULTS_TAB = "results_tab"  # the open results tab (lazy tabs: only it is computed)
 SOURCE_PICKER = "source_picker"  # the dataset selectbox
 UPLOAD = "upload"  # the file uploader
+UPLOAD_TITLES = "upload_titles"  # the optional item-titles uploader
 EDITOR_PREFIX = "grid_editor"  # + workspace id + version: the data_editor's key
 
 # Grids up to this many cells (and columns) are edited whole; larger ones through a slice.

@@ -322,3 +322,14 @@ def test_an_edit_in_a_large_slice_lands_on_its_item_and_user():
     r = workspace(at).working
     i, u = r.items.astype(str).get_loc(item), r.users.astype(str).get_loc(user)
     assert r.values[(r.item_idx == i) & (r.user_idx == u)].tolist() == [1.5]
+
+
+def test_movielens_upload_with_a_titles_file_labels_items_by_title():
+    at = open_sample(new_app(), "upload")
+    titles = b"10|Toy Story (1995)|01-Jan-1995||http://x|0|0\n20|GoldenEye (1995)|01-Jan-1995||http://x|0|1\n"
+    at.get("file_uploader")[1].set_value(("u.item", titles, "application/octet-stream")).run()
+    ratings = b"1\t10\t5\t881250949\n2\t10\t3\t881250950\n1\t20\t4\t881250951\n"
+    at.get("file_uploader")[0].set_value(("u.data", ratings, "application/octet-stream")).run()
+    assert_clean(at)
+    assert list(at.data_editor[0].value.index) == ["Toy Story (1995)", "GoldenEye (1995)"]
+    assert list(at.data_editor[0].value.columns) == ["1", "2"]
