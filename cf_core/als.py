@@ -30,19 +30,20 @@ class _Layout:
     One half-sweep uses them as CSR (rows = the larger side), the other as their CSC transposes. Either
     way the table read at random positions is the smaller side's: a row of the Q table per entry in CSR
     form, a row of the output in CSC form. At 10M ratings that is the difference between a 30 MB and a
-    5 MB table and 3-6x in time. ``order`` maps entry positions here to the objective's (item-major)
-    positions, or is None when they coincide.
+    5 MB table and 3-6x in time. ``order`` maps entry positions here to the objective's storage
+    positions, or is None when they coincide (the objective sorts by the larger side too).
     """
 
     def __init__(self, objective: SparseObjective) -> None:
         n_items, n_users = objective.shape
         ii, uu = objective.item_idx, objective.user_idx
         self.rows_are_items = n_items >= n_users
-        if self.rows_are_items:
-            rows, cols, n_rows, n_cols, self.order = ii, uu, n_items, n_users, None
-        else:
-            self.order = np.argsort(uu, kind="stable")
-            rows, cols, n_rows, n_cols = uu[self.order], ii[self.order], n_users, n_items
+        rows, cols, n_rows, n_cols = (ii, uu, n_items, n_users) if self.rows_are_items else (uu, ii, n_users, n_items)
+        # The objective stores its entries sorted by the larger side too; otherwise permute them once here.
+        self.order: np.ndarray | None = None
+        if len(rows) > 1 and np.any(rows[1:] < rows[:-1]):
+            self.order = np.argsort(rows, kind="stable")
+            rows, cols = rows[self.order], cols[self.order]
         # int32 positions when they fit, so scipy keeps 4-byte indices (half the index memory and traffic).
         index_dtype = np.int32 if len(cols) < 2**31 and max(n_rows, n_cols) < 2**31 else np.int64
         indptr = np.zeros(n_rows + 1, dtype=index_dtype)

@@ -9,8 +9,10 @@ The textbook objective, for item features X (items x k) and user parameters Thet
 The course writes these with dense Y and R; here they touch only the rated entries, so one evaluation
 costs O(ratings x k) time and O(ratings) memory: residuals are computed in cache-sized chunks into a
 reused buffer, and the two gradient sums are sparse-times-dense products over that residual matrix.
-:func:`dense_cost_and_gradient` is the textbook version, kept as the reference tests and benchmarks
-compare against.
+The entries are stored major on the larger side (users for MovieLens shapes), so the rows read at
+random positions are the smaller side's: at 10M ratings a 0.85 MB X instead of a 5.6 MB Theta, which
+stays in cache and makes one evaluation 2-3x faster. :func:`dense_cost_and_gradient` is the textbook
+version, kept as the reference tests and benchmarks compare against.
 """
 
 from __future__ import annotations
@@ -104,22 +106,41 @@ class SparseObjective:
         n_items, n_users = shape
         item_idx = np.asarray(item_idx)
         user_idx = np.asarray(user_idx)
-        key = item_idx.astype(np.int64) * n_users + user_idx
+        # Storage order: sorted by the larger side (ties: items), the sparse matrix's row side.
+        self.items_major = n_items >= n_users
+        rows, cols, n_rows, n_cols = (
+            (item_idx, user_idx, n_items, n_users) if self.items_major else (user_idx, item_idx, n_users, n_items)
+        )
+        key = rows.astype(np.int64) * n_cols + cols
         if len(key) > 1 and not np.all(key[1:] > key[:-1]):
             order = np.argsort(key, kind="stable")
             item_idx, user_idx, values = item_idx[order], user_idx[order], np.asarray(values)[order]
+            rows, cols = (item_idx, user_idx) if self.items_major else (user_idx, item_idx)
+        del key
+        #: Entries in storage order (see ``items_major``); ``residuals`` follows the same order.
         self.item_idx = item_idx
         self.user_idx = user_idx
         self.values = np.asarray(values, dtype=np.float64)
         self.shape = (n_items, n_users)
         self.lambda_ = float(lambda_)
-        indptr = np.zeros(n_items + 1, dtype=np.int64)
-        np.cumsum(np.bincount(item_idx, minlength=n_items), out=indptr[1:])
-        # E holds the residuals; E and its transpose share one data array that is refilled per call.
-        self._E = sp.csr_array((np.zeros(len(self.values)), user_idx, indptr), shape=self.shape)
+        # int32 positions when they fit, so scipy keeps 4-byte indices instead of an 8-byte copy.
+        index_dtype = np.int32 if len(cols) < 2**31 and max(n_rows, n_cols) < 2**31 else np.int64
+        indptr = np.zeros(n_rows + 1, dtype=index_dtype)
+        np.cumsum(np.bincount(rows, minlength=n_rows), out=indptr[1:])
+        # E holds the residuals (rows = the major side); E and its transpose share one data array that
+        # is refilled per call.
+        self._E = sp.csr_array(
+            (np.zeros(len(self.values)), cols.astype(index_dtype, copy=False), indptr), shape=(n_rows, n_cols)
+        )
         self._Et = self._E.T
         self.residuals = self._E.data
         assert np.shares_memory(self._Et.data, self.residuals)
+
+    def _error_products(self, X: np.ndarray, Theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(E @ Theta, E^T @ X)`` for the current residual matrix E (items x users), fresh arrays."""
+        if self.items_major:
+            return self._E @ Theta, self._Et @ X
+        return self._Et @ Theta, self._E @ X
 
     @property
     def n_ratings(self) -> int:
@@ -144,9 +165,8 @@ class SparseObjective:
         """Textbook ``(J, dJ/dX, dJ/dTheta)``."""
         self._fill_residuals(X, Theta, None, None)
         J = self._cost_from_residuals(X, Theta, None, None)
-        dX = self._E @ Theta
+        dX, dTheta = self._error_products(X, Theta)
         dX += self.lambda_ * X
-        dTheta = self._Et @ X
         dTheta += self.lambda_ * Theta
         return J, dX, dTheta
 
@@ -157,9 +177,8 @@ class SparseObjective:
         self._fill_residuals(X, Theta, b, c)
         J = self._cost_from_residuals(X, Theta, b, c)
         err = self.residuals
-        dX = self._E @ Theta
+        dX, dTheta = self._error_products(X, Theta)
         dX += self.lambda_ * X
-        dTheta = self._Et @ X
         dTheta += self.lambda_ * Theta
         db = np.bincount(self.item_idx, weights=err, minlength=self.shape[0]) + self.lambda_ * b
         dc = np.bincount(self.user_idx, weights=err, minlength=self.shape[1]) + self.lambda_ * c
