@@ -95,7 +95,7 @@ if train_clicked:
 
 
 # ------------------------------------------------------------------------------------------- results
-def display_slice(ratings: Ratings) -> tuple[np.ndarray, np.ndarray]:
+def display_slice(ratings: Ratings, uid: int) -> tuple[np.ndarray, np.ndarray]:
     """All items and users for small results; for large ones, the most rated / most active (a control)."""
     if ratings.n_items * ratings.n_users <= HEATMAP_MAX_CELLS:
         return np.arange(ratings.n_items), np.arange(ratings.n_users)
@@ -106,7 +106,7 @@ def display_slice(ratings: Ratings) -> tuple[np.ndarray, np.ndarray]:
         min(ratings.n_items, 300),
         min(50, ratings.n_items),
         10,
-        key=f"show_items_{ws.uid}",
+        key=f"show_items_{uid}",
     )
     n_users = c2.number_input(
         "Heatmap columns: most active users",
@@ -114,11 +114,30 @@ def display_slice(ratings: Ratings) -> tuple[np.ndarray, np.ndarray]:
         min(ratings.n_users, 300),
         min(50, ratings.n_users),
         10,
-        key=f"show_users_{ws.uid}",
+        key=f"show_users_{uid}",
     )
     items = data.top_positions(ratings.item_counts(), int(n_items))
     users = data.top_positions(ratings.user_counts(), int(n_users))
     return items, users
+
+
+@st.fragment
+def results(ws: state.Workspace) -> None:
+    """Slice controls and result tabs. A fragment: switching tabs or picking a user reruns only this part,
+    not the grid and the sidebar (whose state it reads but never changes)."""
+    result = ws.result
+    if result is None:  # the workspace was reset or replaced since the last full run
+        return
+    item_pos, user_pos = display_slice(result.ratings, ws.uid)
+    ctx = ViewContext(result, item_pos, user_pos, key=f"v{ws.uid}")
+    tabs = st.tabs([v.label for v in VIEWS], key=state.RESULTS_TAB, on_change="rerun")
+    for view, tab in zip(VIEWS, tabs, strict=True):
+        if tab.open:
+            with tab:
+                try:
+                    view.render(ctx)
+                except Exception as exc:  # one broken view must not take the grid and results with it
+                    st.error(f"The {view.label} view failed: {exc!r}")
 
 
 st.subheader("Results")
@@ -136,13 +155,4 @@ else:
     st.caption(f"Model: {result.params.describe()}.")
     if stale:
         st.info(f"These results are from the last training; {' and '.join(stale)}. Press **Train** to update.")
-    item_pos, user_pos = display_slice(result.ratings)
-    ctx = ViewContext(result, item_pos, user_pos, key=f"v{ws.uid}")
-    tabs = st.tabs([v.label for v in VIEWS], key=state.RESULTS_TAB, on_change="rerun")
-    for view, tab in zip(VIEWS, tabs, strict=True):
-        if tab.open:
-            with tab:
-                try:
-                    view.render(ctx)
-                except Exception as exc:  # one broken view must not take the grid and results with it
-                    st.error(f"The {view.label} view failed: {exc!r}")
+    results(ws)

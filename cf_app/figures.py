@@ -140,8 +140,10 @@ def prediction_figure(
                 fig.update_layout(title={"text": "Predicted ratings (rated cells outlined)", "font": {"size": 14}})
             else:
                 # Large grids: a dot per rated cell (thousands of outlines would slow the browser).
+                # SVG up to a few thousand dots: WebGL is slow to start (or missing) in GPU-less browsers.
+                scatter = go.Scatter if len(r) <= 5000 else go.Scattergl
                 fig.add_trace(
-                    go.Scattergl(
+                    scatter(
                         x=[x[j] for j in c],
                         y=[y[i] for i in r],
                         mode="markers",
