@@ -39,7 +39,7 @@ if ws is None:  # first run of this session: open what the picker shows (the fir
 # ----------------------------------------------------------------------------------------- the grid
 current = grid.render(ws)
 
-if request is not None and request.source != ws.source or request is not None and request.replace:
+if request is not None and (request.source != ws.source or request.replace):
     if current is None:
         st.error("Fix the invalid cell(s) before opening another dataset: this grid is kept as typed.")
     else:
