@@ -343,7 +343,7 @@ def _rate_yourself(ctx: ViewContext) -> None:
     if not mine:
         st.info("Pick a few items above and rate them.")
         return
-    n = int(st.number_input("How many recommendations", 1, 50, 5, key=f"{ctx.key}_teach_me_n"))
+    n = int(st.columns([1, 3])[0].number_input("How many recommendations", 1, 50, 5, key=f"{ctx.key}_teach_me_n"))
     fold = teaching.fold_in_recommendations(model, mine)
     left, right = st.columns(2)
     with left:
