@@ -136,6 +136,7 @@ def _downloads(ws: Workspace, current: Ratings | None) -> None:
             lambda: data.ratings_csv(source),
             file_name=f"{stem}-ratings.csv",
             mime="text/csv",
+            on_click="ignore",  # a download changes nothing on the page: no rerun
             key=f"download_grid_{ws.uid}",
             help="Items as rows, users as columns, empty = not rated; opens again as an upload.",
         )
@@ -145,6 +146,7 @@ def _downloads(ws: Workspace, current: Ratings | None) -> None:
             lambda: data.ratings_csv(data.slice_ratings(source, ws.view.item_pos, ws.view.user_pos)),
             file_name=f"{stem}-slice.csv",
             mime="text/csv",
+            on_click="ignore",  # a download changes nothing on the page: no rerun
             key=f"download_grid_{ws.uid}",
         )
         st.download_button(
@@ -152,6 +154,7 @@ def _downloads(ws: Workspace, current: Ratings | None) -> None:
             lambda: data.ratings_csv(source, "long"),
             file_name=f"{stem}-ratings-long.csv",
             mime="text/csv",
+            on_click="ignore",  # a download changes nothing on the page: no rerun
             key=f"download_long_{ws.uid}",
             help="One row per rating (user, item, rating): a wide grid of this size would be mostly empty cells.",
         )

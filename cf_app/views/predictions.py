@@ -35,6 +35,7 @@ def render(ctx: ViewContext) -> None:
             lambda: data.table_csv(shown.round(4)),
             file_name="predictions.csv",
             mime="text/csv",
+            on_click="ignore",  # a download changes nothing on the page: no rerun
             key=f"{ctx.key}_pred_download",
         )
     else:

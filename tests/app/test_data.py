@@ -141,3 +141,14 @@ def test_slice_merge_on_a_large_set_never_needs_the_dense_grid():
     merged = data.merge_slice(r, items, users, edited)
     assert abs(merged.n_ratings - r.n_ratings) == 1
     assert merged.shape == r.shape
+
+
+def test_grid_downloads_read_back_as_the_same_ratings(lecture):
+    from cf_core.io import load_ratings
+
+    assert load_ratings(data.ratings_csv(lecture), format="wide") == lecture
+    edited = data.add_label(lecture, "user", "Erin")  # an unrated user survives the wide format
+    assert load_ratings(data.ratings_csv(edited), format="wide") == edited
+    part = data.slice_ratings(lecture, np.array([3, 0]), np.array([2]))
+    assert list(part.items) == ["Nonstop car chases", "Love at last"] and part.values.tolist() == [5.0, 0.0]
+    assert load_ratings(data.ratings_csv(part), format="wide") == part
