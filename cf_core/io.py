@@ -47,6 +47,7 @@ import io
 import json
 import os
 import re
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -570,6 +571,80 @@ def _resolve_duplicates(
     return key // n_users, key % n_users, values
 
 
+def _may_hold_plain_ints(text: _Text) -> bool:
+    """Cheap pre-check for the integer fast path: no quoting and no exponent anywhere in the file."""
+    body = text.body
+    return not (b'"' in body or b"e" in body or b"E" in body)
+
+
+def _ints_spelled_canonically(text: _Text, has_header: bool, columns: dict[int, np.ndarray], n_rows: int) -> bool:
+    """Whether each parsed integer was written exactly as str(int) would write it, checked on the bytes.
+
+    The C parser also reads "007", "+7", " 7", "7.0" or "-0" as integers, which would merge labels that
+    differ as text. With no quotes or exponents (see ``_may_hold_plain_ints``) every such spelling is longer
+    than the canonical one, so comparing each field's byte length with the integer's digit count decides.
+    """
+    body = text.body
+    if has_header:
+        body = body[body.find(b"\n") + 1 :] if b"\n" in body else b""
+    n_fields = len(text.first)
+    a = np.frombuffer(body, dtype=np.uint8)
+    ends = np.flatnonzero(a == ord("\n"))
+    if len(a) and a[-1] != ord("\n"):
+        ends = np.r_[ends, len(a)]
+    starts = np.r_[0, ends[:-1] + 1] if len(ends) else np.zeros(0, dtype=np.int64)
+    crlf = np.zeros(len(ends), dtype=bool)
+    nonempty = ends > starts
+    crlf[nonempty] = a[ends[nonempty] - 1] == ord("\r")
+    stops = ends - crlf
+    keep = stops > starts  # pandas skips blank lines too
+    starts, stops = starts[keep], stops[keep]
+    delims = np.flatnonzero(a == ord(text.delimiter))
+    if len(starts) != n_rows or len(delims) != n_rows * (n_fields - 1):
+        return False
+    D = delims.reshape(n_rows, n_fields - 1)
+    if n_fields > 1 and not (np.all(D[:, 0] >= starts) and np.all(D[:, -1] < stops)):
+        return False
+    powers = 10 ** np.arange(19, dtype=np.int64)
+    for col, values in columns.items():
+        field_start = starts if col == 0 else D[:, col - 1] + 1
+        field_stop = stops if col == n_fields - 1 else D[:, col]
+        digits = np.maximum(np.searchsorted(powers, np.abs(values), side="right"), 1) + (values < 0)
+        if not np.array_equal(field_stop - field_start, digits):
+            return False
+    return True
+
+
+_CANONICAL_INT = r"0|-?[1-9][0-9]{0,17}"
+
+
+def _label_order(
+    codes: np.ndarray, labels: pd.Index, kind: str, parsed_as_ints: bool, marked_int: bool, name: str
+) -> tuple[np.ndarray, pd.Index]:
+    """Long-file labels in their documented order: integer-looking ones by value first, then the rest as text.
+
+    ``labels`` come sorted (numerically if parsed as integers, else as text). With a '# ..._labels: int'
+    line they become integers; otherwise they stay strings, so "7" and "007" remain distinct labels.
+    """
+    if parsed_as_ints:  # every label is a canonical integer, already in numeric order
+        return codes, labels if marked_int else pd.Index(np.asarray(labels).astype(str), dtype="str")
+    if marked_int:
+        ints = _labels_to_int(labels, kind, name)
+        text_last = np.zeros(len(labels), dtype=bool)
+    else:
+        texts = pd.Series(np.asarray(labels, dtype=object), dtype=object)
+        is_int = texts.str.fullmatch(_CANONICAL_INT).to_numpy(dtype=bool)
+        if not is_int.any():
+            return codes, labels
+        ints = np.zeros(len(labels), dtype=np.int64)
+        ints[is_int] = pd.to_numeric(texts[is_int]).to_numpy(dtype=np.int64)
+        text_last = ~is_int
+    perm = np.lexsort((np.arange(len(labels)), ints, text_last))  # last key sorts first
+    rank = np.empty_like(perm)
+    rank[perm] = np.arange(len(perm))
+    return rank[codes], pd.Index(ints[perm]) if marked_int else labels[perm]
+
+
 def _column_name(text: _Text, has_header: bool, pos: int, role: str) -> str:
     return text.first[pos] if has_header else role
 
@@ -592,29 +667,44 @@ def _load_long(
     label_dtype: Any = np.int64 if int_ids else "str"
 
     def read(dtypes: dict[int, Any]) -> pd.DataFrame:
-        return pd.read_csv(
-            io.BytesIO(text.body),
-            sep=text.delimiter,
-            header=None,
-            names=list(range(n_fields)),
-            index_col=False,
-            skiprows=1 if has_header else 0,
-            dtype=dtypes,
-            keep_default_na=False,
-            na_values={r: [""]},
-            engine="c",
-            encoding="utf-8",
-        )
+        # All columns are read (no usecols) so a row with an extra field is an error, not silently cut;
+        # the columns CF Lab ignores (timestamps, genres) may mix types across chunks, which is harmless.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", pd.errors.DtypeWarning)
+            return pd.read_csv(
+                io.BytesIO(text.body),
+                sep=text.delimiter,
+                header=None,
+                names=list(range(n_fields)),
+                index_col=False,
+                skiprows=1 if has_header else 0,
+                dtype=dtypes,
+                keep_default_na=False,
+                na_values={r: [""]},
+                engine="c",
+                encoding="utf-8",
+            )
 
     def lines(rows: Sequence[int]) -> dict[int, int]:
         return _record_lines(text, [int(k) + has_header for k in rows])
 
-    try:
-        df = read({u: label_dtype, i: label_dtype, r: np.float64})
-        values = df[r].to_numpy(dtype=np.float64)
-        clean = bool(np.isfinite(values).all())
-    except (ValueError, OverflowError, pd.errors.ParserError):
-        clean = False
+    # Labels that are all plain integers (the usual ids) parse as int64 several times faster than as strings;
+    # that is lossless only when every integer is written canonically ("7", never "007", "+7" or "7.0").
+    attempts = [label_dtype] if int_ids or not _may_hold_plain_ints(text) else [np.int64, "str"]
+    clean, ids_as_ints = False, int_ids
+    for dtype in attempts:
+        try:
+            df = read({u: dtype, i: dtype, r: np.float64})
+            values = df[r].to_numpy(dtype=np.float64)
+            clean = bool(np.isfinite(values).all())
+            if clean and dtype is np.int64 and not int_ids:
+                ids = {u: df[u].to_numpy(), i: df[i].to_numpy()}
+                clean = _ints_spelled_canonically(text, has_header, ids, len(df))
+        except (ValueError, OverflowError, pd.errors.ParserError):
+            clean = False
+        if clean:
+            ids_as_ints = dtype is np.int64
+            break
     if not clean:
         try:
             df = read(dict.fromkeys(range(n_fields), "str"))
@@ -679,7 +769,7 @@ def _load_long(
     if len(df) == 0:
         raise DataFormatError("no ratings: the file has a header but no rows", source=name)
     users_col, items_col = df[u], df[i]
-    if not int_ids:
+    if not ids_as_ints:
         for role, col in (("user", users_col), ("item", items_col)):
             empty = np.flatnonzero((col == "").to_numpy(dtype=bool, na_value=True))
             if len(empty):
@@ -697,16 +787,13 @@ def _load_long(
     _check_scale(values, scale, where, name, cname["rating"])
     item_codes, item_labels = pd.factorize(items_col, sort=True)
     user_codes, user_labels = pd.factorize(users_col, sort=True)
-    for kind, labels in (("item", item_labels), ("user", user_labels)):
-        if not int_ids and _int_labels(text, kind):
-            ints = _labels_to_int(labels, kind, name)
-            perm = np.argsort(ints, kind="stable")
-            rank = np.empty_like(perm)
-            rank[perm] = np.arange(len(perm))
-            if kind == "item":
-                item_codes, item_labels = rank[item_codes], pd.Index(ints[perm])
-            else:
-                user_codes, user_labels = rank[user_codes], pd.Index(ints[perm])
+    if not int_ids:
+        item_codes, item_labels = _label_order(
+            item_codes, item_labels, "item", ids_as_ints, _int_labels(text, "item"), name
+        )
+        user_codes, user_labels = _label_order(
+            user_codes, user_labels, "user", ids_as_ints, _int_labels(text, "user"), name
+        )
 
     def describe(rows: np.ndarray) -> tuple[str, int | None]:
         found = lines(rows[:4])

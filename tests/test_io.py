@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import pandas as pd
@@ -231,12 +233,44 @@ def test_wide_round_trip_is_identity(r):
     assert back == r and back.scale_given == r.scale_given
 
 
+def _natural(labels) -> list:
+    """The documented long-file label order: canonical integers by value, then everything else as text."""
+    rated = sorted(set(labels))
+    return sorted(rated, key=lambda s: (0, int(s), "") if re.fullmatch(r"0|-?[1-9][0-9]*", s) else (1, 0, s))
+
+
 @given(ratings_strategy())
-def test_long_round_trip_equals_the_sorted_ratings(r):
+def test_long_round_trip_keeps_every_rating_with_labels_in_natural_order(r):
     back = load_ratings(upload(save_ratings(r, format="long"), "export.csv"))
-    # long files hold no label order and no unrated item/user: labels come back sorted, as from_long makes them
-    expected = Ratings.from_long(r.to_long(), rating_scale=r.rating_scale if r.scale_given else None)
+    # a long file holds no label order and no unrated item/user, so those are the only differences allowed
+    long = r.to_long()
+    items, users = _natural(long["item"]), _natural(long["user"])
+    expected = Ratings(
+        pd.Index(items).get_indexer(long["item"]),
+        pd.Index(users).get_indexer(long["user"]),
+        long["rating"].to_numpy(),
+        items,
+        users,
+        r.rating_scale if r.scale_given else None,
+    )
     assert back == expected and back.scale_given == r.scale_given
+
+
+INTEGER_SPELLINGS = st.one_of(
+    st.integers(-(10**12), 10**12).map(str),
+    st.sampled_from(["7", "007", "+7", " 7", "7 ", "7.0", "7.", "1e2", "100", "-0", "0", "00", "-7", "1_000"]),
+)
+
+
+@given(ratings_strategy(label=INTEGER_SPELLINGS))
+def test_integer_id_fast_path_reads_the_same_as_the_string_path(r):
+    """Ids are parsed as int64 for speed only when that cannot merge labels such as "7", "007" and "7.0"."""
+    content = save_ratings(r, format="long")
+    fast = load_ratings(upload(content, "ids.csv"))
+    with mock.patch.object(cio, "_may_hold_plain_ints", return_value=False):
+        slow = load_ratings(upload(content, "ids.csv"))
+    assert fast == slow and fast.items.dtype == slow.items.dtype
+    assert set(fast.items) == {str(x) for x in r.items[np.unique(r.item_idx)]}
 
 
 @given(ratings_strategy(label=st.integers(-50, 10**9)))
