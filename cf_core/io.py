@@ -571,9 +571,16 @@ def _resolve_duplicates(
     return key // n_users, key % n_users, values
 
 
-def _may_hold_plain_ints(text: _Text) -> bool:
-    """Cheap pre-check for the integer fast path: no quoting and no exponent anywhere in the file."""
+def _data_rows(text: _Text, has_header: bool) -> bytes:
     body = text.body
+    if has_header:
+        body = body[body.find(b"\n") + 1 :] if b"\n" in body else b""
+    return body
+
+
+def _may_hold_plain_ints(text: _Text, has_header: bool) -> bool:
+    """Cheap pre-check for the integer fast path: no quoting and no exponent in any data row."""
+    body = _data_rows(text, has_header)
     return not (b'"' in body or b"e" in body or b"E" in body)
 
 
@@ -584,9 +591,7 @@ def _ints_spelled_canonically(text: _Text, has_header: bool, columns: dict[int, 
     differ as text. With no quotes or exponents (see ``_may_hold_plain_ints``) every such spelling is longer
     than the canonical one, so comparing each field's byte length with the integer's digit count decides.
     """
-    body = text.body
-    if has_header:
-        body = body[body.find(b"\n") + 1 :] if b"\n" in body else b""
+    body = _data_rows(text, has_header)
     n_fields = len(text.first)
     a = np.frombuffer(body, dtype=np.uint8)
     ends = np.flatnonzero(a == ord("\n"))
@@ -690,7 +695,7 @@ def _load_long(
 
     # Labels that are all plain integers (the usual ids) parse as int64 several times faster than as strings;
     # that is lossless only when every integer is written canonically ("7", never "007", "+7" or "7.0").
-    attempts = [label_dtype] if int_ids or not _may_hold_plain_ints(text) else [np.int64, "str"]
+    attempts = [label_dtype] if int_ids or not _may_hold_plain_ints(text, has_header) else [np.int64, "str"]
     clean, ids_as_ints = False, int_ids
     for dtype in attempts:
         try:
