@@ -26,8 +26,11 @@ How labels are typed (this is what makes export -> import an identity):
 
 * CSV labels are strings, exactly as written: ``"007"``, ``"NA"`` and ``"1"`` stay strings, spaces are kept.
   An empty label is rejected. Wide files keep the label order of the file.
-* Long files list labels in sorted order (as :meth:`Ratings.from_long` does) and cannot hold an item or
-  user without ratings; the wide format keeps both, so it is the lossless one for edited grids.
+* Long files hold no label order, so labels are sorted "naturally": labels spelled as plain integers
+  (``"2"`` before ``"10"``) by value first, then all others as text. A long file also cannot hold an item
+  or user without ratings; the wide format keeps both, so it is the lossless one for edited grids.
+* A header that names the user/item/rating roles (``user,item,rating``) makes a file long, so a wide grid
+  whose users are literally called "user" and "rating" needs ``format="wide"``.
 * MovieLens and ``.mat`` ids are integers (``.mat`` rows/columns are numbered from 1, as in MATLAB). With a
   titles file, items are labelled by title instead; a title shared by several ids gets ``" [id]"`` appended.
 
@@ -35,6 +38,9 @@ Metadata: files written by :func:`save_ratings` may start with ``# key: value`` 
 CSV cannot: ``# rating_scale: 0,5`` (only when the scale was declared, so ``scale_given`` survives) and
 ``# item_labels: int`` / ``# user_labels: int`` (integer labels come back as integers). Every leading
 line that starts with ``#`` is such a comment; an explicit ``rating_scale=`` argument overrides the file's.
+
+Files of a long format are the big ones (MovieLens 10M is 250 MB): they go through pandas' C parser with
+one vectorized pass per check, and re-read as text only to word an error message.
 
 Models are saved as ``.npz`` (arrays plus a JSON header) and read with ``allow_pickle=False``: a model
 file from a stranger can never run code.

@@ -397,6 +397,20 @@ CORPUS: dict[str, tuple[int | None, str | None, object, tuple[str, ...]]] = {
 }
 
 
+@pytest.mark.parametrize(
+    "content",
+    [
+        b'user,item,rating\n"two\nlines",x,5\n\nbob,y,abc\n',
+        b'item,Alice,Bob\n"two\nlines",5,\n\ny,abc,1\n',
+    ],
+    ids=["long", "wide"],
+)
+def test_line_numbers_count_quoted_newlines_and_blank_lines(content):
+    with pytest.raises(DataFormatError, match="'abc' is not a number") as err:
+        load_ratings(upload(content, "multiline.csv"))
+    assert err.value.line == 5
+
+
 def test_corpus_is_complete():
     on_disk = {p.name for p in BAD.iterdir() if p.suffix not in (".py", ".md")}
     assert on_disk == set(CORPUS)
