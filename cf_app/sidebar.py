@@ -82,9 +82,10 @@ def dataset_picker() -> DatasetRequest | None:
 
 
 def _blank_grid() -> DatasetRequest | None:
+    # At most 100 x 50 = state.FULL_GRID_MAX_CELLS: a blank grid is always edited whole.
     c1, c2 = st.columns(2)
-    n_items = c1.number_input("Items (rows)", 1, 200, 5, key="blank_items")
-    n_users = c2.number_input("Users (columns)", 1, 60, 4, key="blank_users")
+    n_items = c1.number_input("Items (rows)", 1, 100, 5, key="blank_items")
+    n_users = c2.number_input("Users (columns)", 1, 50, 4, key="blank_users")
     c3, c4 = st.columns(2)
     lo = c3.number_input("Lowest rating", value=0.0, step=0.5, key="blank_lo")
     hi = c4.number_input("Highest rating", value=5.0, step=0.5, key="blank_hi")

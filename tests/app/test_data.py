@@ -152,3 +152,10 @@ def test_grid_downloads_read_back_as_the_same_ratings(lecture):
     part = data.slice_ratings(lecture, np.array([3, 0]), np.array([2]))
     assert list(part.items) == ["Nonstop car chases", "Love at last"] and part.values.tolist() == [5.0, 0.0]
     assert load_ratings(data.ratings_csv(part), format="wide") == part
+
+
+def test_unreadable_edits_names_typed_text_but_not_numbers_or_clears(lecture):
+    grid = data.slice_frame(lecture, np.arange(5), np.arange(4))
+    delta = {"edited_rows": {1: {"Carol": "lots", "Bob": "4"}, 2: {"Alice": None, "Dave": " "}, 0: {"Bob": 2.5}}}
+    assert data.unreadable_edits(delta, grid) == ["item 'Romance forever', user 'Carol': 'lots'"]
+    assert data.unreadable_edits(None, grid) == []
