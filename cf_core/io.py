@@ -656,6 +656,22 @@ def _label_order(
     return rank[codes], pd.Index(ints[perm]) if marked_int else labels[perm]
 
 
+def _string_categories(categories: pd.Index) -> bool:
+    """Whether the parser kept categories as the strings written (it makes all-numeric ones numbers)."""
+    return pd.api.types.is_string_dtype(categories.dtype) and all(isinstance(c, str) for c in categories[:1])
+
+
+def _factorize(col: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Codes and sorted unique labels of a label column (integer, string or categorical)."""
+    if not isinstance(col.dtype, pd.CategoricalDtype):
+        return pd.factorize(col, sort=True)
+    categories = col.cat.categories
+    order = np.argsort(np.asarray(categories, dtype=object), kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    return rank[col.cat.codes.to_numpy()], pd.Index(np.asarray(categories, dtype=object)[order], dtype="str")
+
+
 def _column_name(text: _Text, has_header: bool, pos: int, role: str) -> str:
     return text.first[pos] if has_header else role
 
@@ -675,7 +691,6 @@ def _load_long(
     _check_count(text.body.count(b"\n") + 1 - has_header, name)
     u, i, r = cols["user"], cols["item"], cols["rating"]
     cname = {role: _column_name(text, has_header, pos, role) for role, pos in cols.items()}
-    label_dtype: Any = np.int64 if int_ids else "str"
 
     def read(dtypes: dict[int, Any]) -> pd.DataFrame:
         # All columns are read (no usecols) so a row with an extra field is an error, not silently cut;
@@ -701,8 +716,14 @@ def _load_long(
 
     # Labels that are all plain integers (the usual ids) parse as int64 several times faster than as strings;
     # that is lossless only when every integer is written canonically ("7", never "007", "+7" or "7.0").
-    attempts = [label_dtype] if int_ids or not _may_hold_plain_ints(text, has_header) else [np.int64, "str"]
-    clean, ids_as_ints = False, int_ids
+    # Other labels parse fastest as categories (factorized inside the parser), unless pandas would turn the
+    # categories into numbers ("007" -> 7): then as plain strings.
+    attempts: list[Any] = ["category", "str"]
+    if int_ids:
+        attempts = [np.int64]
+    elif _may_hold_plain_ints(text, has_header):
+        attempts.insert(0, np.int64)
+    clean, label_dtype = False, None
     for dtype in attempts:
         try:
             df = read({u: dtype, i: dtype, r: np.float64})
@@ -711,11 +732,14 @@ def _load_long(
             if clean and dtype is np.int64 and not int_ids:
                 ids = {u: df[u].to_numpy(), i: df[i].to_numpy()}
                 clean = _ints_spelled_canonically(text, has_header, ids, len(df))
+            if clean and dtype == "category":
+                clean = all(_string_categories(df[c].cat.categories) for c in (u, i))
         except (ValueError, OverflowError, pd.errors.ParserError):
             clean = False
         if clean:
-            ids_as_ints = dtype is np.int64
+            label_dtype = dtype
             break
+    ids_as_ints = label_dtype is np.int64
     if not clean:
         try:
             df = read(dict.fromkeys(range(n_fields), "str"))
@@ -782,7 +806,12 @@ def _load_long(
     users_col, items_col = df[u], df[i]
     if not ids_as_ints:
         for role, col in (("user", users_col), ("item", items_col)):
-            empty = np.flatnonzero((col == "").to_numpy(dtype=bool, na_value=True))
+            if isinstance(col.dtype, pd.CategoricalDtype):
+                blank = col.cat.categories.get_indexer([""])[0]
+                codes = col.cat.codes.to_numpy()
+                empty = np.flatnonzero((codes == -1) | (codes == blank) if blank >= 0 else codes == -1)
+            else:
+                empty = np.flatnonzero((col == "").to_numpy(dtype=bool, na_value=True))
             if len(empty):
                 raise DataFormatError(
                     f"the {role} is empty or missing",
@@ -796,8 +825,8 @@ def _load_long(
         return lines([rows[0]]).get(int(rows[0]) + has_header), cname["rating"], ""
 
     _check_scale(values, scale, where, name, cname["rating"])
-    item_codes, item_labels = pd.factorize(items_col, sort=True)
-    user_codes, user_labels = pd.factorize(users_col, sort=True)
+    item_codes, item_labels = _factorize(items_col)
+    user_codes, user_labels = _factorize(users_col)
     if not int_ids:
         item_codes, item_labels = _label_order(
             item_codes, item_labels, "item", ids_as_ints, _int_labels(text, "item"), name

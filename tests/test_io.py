@@ -256,6 +256,15 @@ def test_long_round_trip_keeps_every_rating_with_labels_in_natural_order(r):
     assert back == expected and back.scale_given == r.scale_given
 
 
+@given(ratings_strategy())
+def test_categorical_parse_reads_the_same_as_the_string_path(r):
+    content = save_ratings(r, format="long")
+    fast = load_ratings(upload(content, "labels.csv"))
+    with mock.patch.object(cio, "_string_categories", return_value=False):
+        slow = load_ratings(upload(content, "labels.csv"))
+    assert fast == slow and fast.items.dtype == slow.items.dtype
+
+
 INTEGER_SPELLINGS = st.one_of(
     st.integers(-(10**12), 10**12).map(str),
     st.sampled_from(["7", "007", "+7", " 7", "7 ", "7.0", "7.", "1e2", "100", "-0", "0", "00", "-7", "1_000"]),
