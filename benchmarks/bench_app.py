@@ -55,6 +55,13 @@ def check(at: AppTest, what: str) -> None:
         raise SystemExit(f"{what}: {[e.message for e in at.exception]} {[e.value for e in at.error]}")
 
 
+FEATURES = 2  # set from --features in main()
+
+
+def set_params(at: AppTest) -> None:
+    at.slider(key="p_features").set_value(FEATURES)
+
+
 def first_view_via_upload(shape: str) -> dict[str, float]:
     r = synthetic_ratings(*MOVIELENS_SHAPES[shape], random_state=0)
     payload = save_ratings(r, None, format="long")
@@ -63,6 +70,7 @@ def first_view_via_upload(shape: str) -> dict[str, float]:
     at.selectbox(key=state.SOURCE_PICKER).set_value("upload").run()
     upload = timed(lambda: at.get("file_uploader")[0].set_value((f"ml-{shape}.csv", payload, "text/csv")).run())
     check(at, "upload")
+    set_params(at)
     train = timed(lambda: at.button(key=TRAIN).click().run())
     check(at, "train after upload")
     ws = at.session_state[state.WORKSPACES][at.session_state[state.ACTIVE]]
@@ -80,6 +88,7 @@ def first_view_via_sample(shape: str, repeats: int) -> tuple[dict[str, float], A
     at.run()
     load = timed(lambda: at.selectbox(key=state.SOURCE_PICKER).set_value(SAMPLE_KEYS[shape]).run())
     check(at, "load sample")
+    set_params(at)
     train = timed(lambda: at.button(key=TRAIN).click().run())
     check(at, "train")
     ws = at.session_state[state.WORKSPACES][SAMPLE_KEYS[shape]]
@@ -205,8 +214,14 @@ def main() -> None:
     parser.add_argument("--sets", nargs="+", default=["100k", "1m"], choices=sorted(SAMPLE_KEYS))
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--browser", action="store_true", help="also time the page in headless Chromium")
+    parser.add_argument("--features", type=int, default=2, help="k for the timed fits (sidebar default 2)")
     args = parser.parse_args()
-    print("Sidebar defaults: k=2, lambda=1, 100 iterations, L-BFGS-B, item-mean normalization, no validation.")
+    global FEATURES
+    FEATURES = args.features
+    print(
+        f"Fits: k={FEATURES}, lambda=1, 100 iterations, L-BFGS-B, item-mean normalization, no validation "
+        "(the sidebar's defaults apart from k)."
+    )
     for shape in args.sets:
         st.cache_data.clear()
         print(f"\n== synthetic {shape} ({MOVIELENS_SHAPES[shape][0]:,} users x {MOVIELENS_SHAPES[shape][1]:,} items)")
