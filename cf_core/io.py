@@ -144,7 +144,9 @@ def _read_bytes(source: Source, what: str = "file") -> tuple[bytes, str]:
             raise DataFormatError(f"{str(path)!r} is a folder, not a {what}", source=name)
         size = path.stat().st_size
         if size > MAX_BYTES:
-            raise DataFormatError(f"the file is {size / 2**20:,.0f} MiB; CF Lab reads at most {MAX_BYTES >> 20} MiB")
+            raise DataFormatError(
+                f"the file is {size / 2**20:,.0f} MiB; CF Lab reads at most {MAX_BYTES >> 20} MiB", source=name
+            )
         data = path.read_bytes()
     elif hasattr(source, "read"):
         if getattr(source, "seekable", lambda: False)():
@@ -180,25 +182,20 @@ def _to_utf8(data: bytes, name: str, encoding: str) -> bytes:
     for magic, what in _BINARY_SIGNATURES:
         if data.startswith(magic):
             raise DataFormatError(f"this is {what}", source=name)
-    if encoding.lower().replace("-", "").replace("_", "") not in ("utf8", "utf16"):
+    if encoding.lower().replace("-", "").replace("_", "") != "utf8":
         try:
-            return data.decode(encoding).encode("utf-8")
+            data = data.decode(encoding).encode("utf-8")
         except UnicodeDecodeError as err:
             raise _decode_error(data, name, err) from None
         except LookupError:
             raise ValueError(f"unknown text encoding {encoding!r}") from None
-    if encoding.lower().replace("-", "").replace("_", "") == "utf16":
-        try:
-            return data.decode("utf-16").encode("utf-8")
-        except UnicodeDecodeError as err:
-            raise _decode_error(data, name, err) from None
-    if b"\x00" in data[:8192]:
-        raise DataFormatError("this is a binary file, not a CSV or text file", source=name)
-    if not data.isascii():
+    elif b"\x00" not in data[:8192] and not data.isascii():
         try:
             data.decode("utf-8")
         except UnicodeDecodeError as err:
             raise _decode_error(data, name, err) from None
+    if b"\x00" in data[:8192]:  # checked after decoding: UTF-16 text is full of NUL bytes until then
+        raise DataFormatError("this is a binary file, not a CSV or text file", source=name)
     return data
 
 
