@@ -218,6 +218,11 @@ def test_validation_share_adds_rmse_curves():
     result = workspace(at).result
     assert result.validation is not None and result.validation.n_ratings > 0
     assert len(result.train_rmse_history) == result.model.n_iter_
+    # The curve's last point is the final model's training RMSE (recorded during the fit, checked after it).
+    train_set = result.model.ratings_
+    final = np.sqrt(np.mean((result.model.predict_ratings(train_set) - train_set.values) ** 2))
+    assert result.train_rmse_history[-1] == pytest.approx(final)
+    assert result.validation.n_ratings + train_set.n_ratings == result.ratings.n_ratings
     at.session_state[state.RESULTS_TAB] = "Cost curve"
     at.run()
     assert_clean(at)
