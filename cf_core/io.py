@@ -1396,11 +1396,12 @@ def save_model(model: Any, dest: str | os.PathLike | IO[bytes] | None = None) ->
     if not hasattr(model, "X_"):
         raise ValueError("the model is not fitted yet: call fit(ratings) before saving it")
     r: Ratings = model.ratings_
-    params = dict(model.get_params())
-    if params.get("random_state") is not None and not isinstance(params["random_state"], (int, np.integer)):
+    params = {k: v.item() if isinstance(v, np.generic) else v for k, v in model.get_params().items()}
+    if not isinstance(params.get("random_state"), (int, type(None))):
         params["random_state"] = None  # a Generator object has no portable form; the fit itself is saved
-    elif params.get("random_state") is not None:
-        params["random_state"] = int(params["random_state"])
+    unportable = [k for k, v in params.items() if not isinstance(v, (str, int, float, bool, type(None)))]
+    if unportable:
+        raise ValueError(f"parameter(s) {unportable} cannot be saved: only numbers, strings and None can")
     items, item_kind = _label_array(r.items)
     users, user_kind = _label_array(r.users)
     meta = {

@@ -335,6 +335,22 @@ def test_model_round_trip_predicts_and_recommends_the_same(tmp_path, normalize):
     np.testing.assert_array_equal(back.cost_history_, model.cost_history_)
 
 
+def test_loaded_model_has_every_fitted_attribute(fitted):
+    back = load_model(upload(save_model(fitted), "m.npz"))
+    params = set(fitted.get_params())
+
+    def learned(m):
+        return {k for k in vars(m) if k.endswith("_") and not k.startswith("_") and k not in params}
+
+    assert learned(back) == learned(fitted)
+
+
+def test_numpy_hyperparameters_are_saved_as_plain_numbers():
+    model = CollaborativeFiltering(np.int64(2), np.float64(0.5), np.int32(5), random_state=np.int64(3)).fit(lecture())
+    back = load_model(upload(save_model(model), "m.npz"))
+    assert back.get_params() == model.get_params()
+
+
 def test_model_with_integer_labels_from_bytes():
     r = Ratings.from_dense(np.nan_to_num(LECTURE_Y), ~np.isnan(LECTURE_Y), [10, 20, 30, 40, 50], [7, 8, 9, 11])
     model = CollaborativeFiltering(2, 1.0, 10, random_state=0).fit(r)
