@@ -7,6 +7,7 @@ download its own browsers here). Without a browser the tests skip with the reaso
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -152,9 +153,14 @@ def idle():
     return wait_idle
 
 
-def wait_idle(page, timeout: float = 90_000) -> None:
-    """Wait until the script has finished running (Streamlit marks the app root with its state)."""
-    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout)
-    # A rerun can start right after an interaction; give it a moment to flip to running, then wait again.
-    page.wait_for_timeout(300)
+def wait_idle(page, timeout: float = 90_000, rerun_grace: float = 1_000) -> None:
+    """Wait until the script has finished running (Streamlit marks the app root with its state).
+
+    An interaction starts its rerun a little later, so first give it ``rerun_grace`` ms to begin; without
+    that, a check right after a click can see the *previous* idle state.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    with contextlib.suppress(PlaywrightTimeout):  # no rerun started (or it was already over): fine either way
+        page.wait_for_selector("[data-testid='stApp'][data-test-script-state='running']", timeout=rerun_grace)
     page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout)

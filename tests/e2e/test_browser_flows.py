@@ -1,0 +1,218 @@
+"""What a person does in the browser: edit a cell, train, read every result, upload, come back.
+
+These run the real app (`streamlit run app.py`) in Debian's headless Chromium. The grid is a canvas, so a
+cell is edited the way a person does it: click a cell, move with the arrow keys, type, press Enter. The
+edit is then read back through the grid's own "Download grid (wide CSV)" button, which is also how we
+check that it survives retraining.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from cf_core.io import load_ratings
+
+pytestmark = pytest.mark.e2e
+
+ROW_HEIGHT = 35  # px: Streamlit's data grid rows and header row
+TRAINED = re.compile("Trained in|from the cache")  # the training status line once a fit is done
+
+
+def _no_exception(page) -> None:
+    assert page.locator("[data-testid='stException']").count() == 0, page.locator(
+        "[data-testid='stException']"
+    ).first.inner_text()
+
+
+def _edit_cell(page, idle, row: int, col: int, value: str) -> None:
+    """Type ``value`` into the grid cell at (data row ``row``, user column ``col``, both 0-based)."""
+    page.bring_to_front()  # keystrokes go to the focused tab
+    grid = page.locator("[data-testid='stDataFrame']").first
+    box = grid.bounding_box()
+    assert box is not None
+    # Select the row's label cell (first column), then step right into the user's column. When a button
+    # (e.g. a download) had the focus, the first click on the canvas only takes it back; clicking another
+    # row first makes the second click a plain selection either way (a second click on an already
+    # selected cell would open its editor instead).
+    other = row + 1 if row == 0 else row - 1
+    for r in (other, row):
+        grid.click(position={"x": 20, "y": ROW_HEIGHT + ROW_HEIGHT * r + ROW_HEIGHT // 2})
+        page.wait_for_timeout(250)
+    for _ in range(col + 1):
+        page.keyboard.press("ArrowRight")
+        page.wait_for_timeout(100)
+    # Enter opens the cell editor (typing straight away can be lost while the grid settles), then
+    # replace whatever is there and commit.
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(300)
+    page.keyboard.press("ControlOrMeta+a")
+    page.keyboard.type(value, delay=50)
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(500)
+    idle(page)
+
+
+def _download_grid(page, wait_idle) -> pd.DataFrame:
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download grid (wide CSV)").click()
+    # Read it back with the project's own loader: the file starts with a "# rating_scale" comment line.
+    frame = load_ratings(info.value.path(), format="wide").to_frame()
+    wait_idle(page)  # the click reruns the script
+    return frame
+
+
+def _train(page, idle) -> None:
+    page.get_by_role("button", name="Train", exact=True).click()
+    page.get_by_text(TRAINED).first.wait_for(timeout=120_000)
+    idle(page)
+    _no_exception(page)
+
+
+def _open_tab(page, idle, name: str) -> None:
+    page.get_by_role("tab", name=name).click()
+    page.wait_for_timeout(300)
+    idle(page)
+    _no_exception(page)
+
+
+def _ratings_uploader(page):
+    return page.get_by_role("region", name="Ratings file").get_by_test_id("stFileUploaderDropzoneInput")
+
+
+def _pick(page, idle, label: str, option: str) -> None:
+    """Choose ``option`` in the selectbox labelled ``label``."""
+    page.get_by_role("combobox", name=label, exact=True).click()
+    page.get_by_role("option", name=option).first.click()
+    page.wait_for_timeout(300)
+    idle(page)
+
+
+def test_edit_train_and_see_every_result(page, idle):
+    # The lecture example opens first: Dave (user 3) has not rated "Cute puppies of love" (row 2).
+    before = _download_grid(page, idle)
+    assert pd.isna(before.loc["Cute puppies of love", "Dave"])
+
+    _edit_cell(page, idle, row=2, col=3, value="3")
+    _no_exception(page)
+    assert _download_grid(page, idle).loc["Cute puppies of love", "Dave"] == 3.0
+
+    _train(page, idle)
+    assert page.get_by_text("Trained in").first.is_visible()
+
+    _open_tab(page, idle, "Predictions")
+    assert page.locator("[data-testid='stPlotlyChart']").count() >= 1
+
+    _open_tab(page, idle, "Cost curve")
+    assert page.locator("[data-testid='stPlotlyChart']").count() >= 1
+
+    _open_tab(page, idle, "Recommendations")  # Alice, the first user, has one unrated item left
+    assert page.get_by_text("Top 1 for Alice").first.is_visible()
+    # Both tables (recommendations and what Alice rated) are grids drawn on a canvas: count them.
+    assert page.get_by_role("tabpanel").locator("[data-testid='stDataFrame']").count() >= 2
+
+    _open_tab(page, idle, "Similarity")
+    assert page.locator("[data-testid='stPlotlyChart']").count() >= 2
+
+    # The edit survives retraining (and the tab changes before it).
+    _train(page, idle)
+    after = _download_grid(page, idle)
+    assert after.loc["Cute puppies of love", "Dave"] == 3.0
+    pd.testing.assert_frame_equal(after.drop(columns="Dave"), before.drop(columns="Dave"))
+
+
+def test_upload_a_long_csv_and_train(page, idle, tmp_path: Path):
+    csv = tmp_path / "my_ratings.csv"
+    rows = [("ann", "Alien", 5), ("ann", "Heat", 4), ("bo", "Alien", 1), ("bo", "Up", 5), ("cy", "Heat", 3)]
+    pd.DataFrame(rows, columns=["user", "item", "rating"]).to_csv(csv, index=False)
+
+    _pick(page, idle, "Dataset", "Upload a file…")
+    _ratings_uploader(page).set_input_files(str(csv))
+    page.wait_for_timeout(800)
+    idle(page)
+    _no_exception(page)
+    assert page.get_by_text("my_ratings.csv").first.is_visible()
+
+    grid = _download_grid(page, idle)
+    assert sorted(grid.columns) == ["ann", "bo", "cy"]
+    assert grid.loc["Alien", "bo"] == 1.0 and pd.isna(grid.loc["Up", "ann"])
+
+    _train(page, idle)
+    _open_tab(page, idle, "Recommendations")
+    assert page.get_by_text("for ann").first.is_visible()
+
+
+def test_a_bad_upload_names_the_problem_and_keeps_the_grid(page, idle, tmp_path: Path):
+    _edit_cell(page, idle, row=2, col=0, value="2")
+    assert _download_grid(page, idle).loc["Cute puppies of love", "Alice"] == 2.0
+    bad = tmp_path / "broken.csv"
+    bad.write_text("user,item,rating\nann,Alien,5\nbo,Alien,lots\n")
+
+    _pick(page, idle, "Dataset", "Upload a file…")
+    _ratings_uploader(page).set_input_files(str(bad))
+    page.wait_for_timeout(800)
+    idle(page)
+    _no_exception(page)
+    error = page.locator("[data-testid='stAlert']").filter(has_text="broken.csv").first
+    assert "lots" in error.inner_text()
+
+    _pick(page, idle, "Dataset", "Lecture example (5 movies x 4 users)")
+    assert _download_grid(page, idle).loc["Cute puppies of love", "Alice"] == 2.0
+
+
+def test_sessions_do_not_share_data(browser, app_url, idle, tmp_path: Path):
+    first, second = browser.new_page(), browser.new_page()
+    try:
+        for tab in (first, second):
+            tab.set_default_timeout(60_000)
+            tab.goto(app_url)
+            idle(tab)
+        _edit_cell(first, idle, row=2, col=0, value="1")
+        assert _download_grid(first, idle).loc["Cute puppies of love", "Alice"] == 1.0
+        _train(first, idle)
+        second.reload()
+        idle(second)
+        assert pd.isna(_download_grid(second, idle).loc["Cute puppies of love", "Alice"])
+        assert second.get_by_text("Trained in").count() == 0
+        assert _download_grid(first, idle).loc["Cute puppies of love", "Alice"] == 1.0
+    finally:
+        first.close()
+        second.close()
+
+
+def test_ten_sessions_train_at_once(browser, app_url, idle):
+    """Ten tabs, each with its own k and seed (set through the URL, as a shared link does), press Train at
+    once; every one finishes and shows its own model, never another tab's."""
+    tabs = [browser.new_page() for _ in range(10)]
+    try:
+        for n, tab in enumerate(tabs):
+            tab.set_default_timeout(180_000)
+            tab.goto(f"{app_url}/?p_features={n + 1}&p_seed={100 + n}&p_iter=50")
+        for tab in tabs:
+            idle(tab, timeout=180_000)
+        started = time.monotonic()
+        for tab in tabs:  # press Train in all ten before waiting for any
+            tab.get_by_role("button", name="Train", exact=True).click()
+        for n, tab in enumerate(tabs):
+            tab.get_by_text(TRAINED).first.wait_for(timeout=180_000)
+            idle(tab, timeout=180_000)
+            _no_exception(tab)
+            caption = tab.get_by_text(re.compile(r"^Model: k=")).first.inner_text()
+            assert caption.startswith(f"Model: k={n + 1}, ") and f"seed {100 + n}" in caption, caption
+        print(f"ten sessions trained at once in {time.monotonic() - started:.1f} s (lecture example)")
+    finally:
+        for tab in tabs:
+            tab.close()
+
+
+def test_grid_csv_download_reads_back_with_the_loader(page):
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download grid (wide CSV)").click()
+    data = Path(info.value.path()).read_bytes()
+    ratings = load_ratings(io.BytesIO(data), format="wide")
+    assert ratings.n_items == 5 and ratings.n_users == 4 and ratings.n_ratings == 15
