@@ -256,7 +256,12 @@ class CollaborativeFiltering:
                 f"validation ratings must cover the same items and users as the training ratings "
                 f"({ratings.n_items} x {ratings.n_users}), got {validation.n_items} x {validation.n_users}"
             )
-        rng = np.random.default_rng(self.random_state)
+        try:
+            rng = np.random.default_rng(self.random_state)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(
+                f"random_state must be None, a non-negative integer or a numpy Generator, got {self.random_state!r}"
+            ) from exc
         offsets, global_mean = self._offsets(ratings)
         objective = SparseObjective(
             ratings.item_idx,
@@ -407,8 +412,14 @@ class CollaborativeFiltering:
     def predict_ratings(self, ratings: Ratings, *, clip: bool = True) -> np.ndarray:
         """Predictions for every entry of ``ratings`` (same grid), in its entry order; O(entries) memory."""
         self._check_fitted()
-        if ratings.shape != self.ratings_.shape:
-            raise ValueError(f"ratings grid {ratings.shape} differs from the fitted grid {self.ratings_.shape}")
+        fitted = self.ratings_
+        same_labels = ratings.items.equals(fitted.items) and ratings.users.equals(fitted.users)
+        if ratings.shape != fitted.shape or not same_labels:
+            raise ValueError(
+                f"ratings must be over the fitted grid ({fitted.n_items} items x {fitted.n_users} users, same labels "
+                f"in the same order); got {ratings.n_items} x {ratings.n_users}"
+                + (" with other labels" if ratings.shape == fitted.shape else "")
+            )
         return self._clip(self._raw_entries(ratings.item_idx, ratings.user_idx), clip)
 
     def _rmse(self, ratings: Ratings) -> float:

@@ -88,7 +88,8 @@ def sweep(
     """Fit one model per (num_features, lambda) and report training and validation RMSE and fit time.
 
     Without ``validation`` the ratings are split with :func:`train_test_split` (``test_size``,
-    ``random_state``) so every combination is judged on the same held-out entries. ``fit_params`` go to
+    ``random_state``) so every combination is judged on the same held-out entries; ``random_state`` also
+    seeds every fit, so all combinations start from comparable draws. ``fit_params`` go to
     :class:`CollaborativeFiltering` (``max_iter``, ``method``, ``normalize``...). ``callback(done, total,
     row)`` after each fit may return True to stop the sweep early; finished rows are kept.
     """

@@ -253,6 +253,8 @@ def check_gradient(
     params = np.concatenate([X.ravel(), Theta.ravel()])
     analytical_all = np.concatenate([dX.ravel(), dTheta.ravel()])
     coords = np.arange(params.size)
+    if n_checks is not None and n_checks < 1:
+        raise ValueError(f"n_checks must be None (all coordinates) or at least 1, got {n_checks!r}")
     if n_checks is not None and n_checks < params.size:
         coords = np.sort(np.random.default_rng(random_state).choice(params.size, n_checks, replace=False))
     n_x = X.size

@@ -51,6 +51,10 @@ def _as_labels(labels: Sequence[Hashable] | pd.Index | None, n: int, kind: str) 
     return index
 
 
+def _is_count(x: object) -> bool:
+    return isinstance(x, (int, np.integer)) and not isinstance(x, bool)
+
+
 def _readonly(a: np.ndarray) -> np.ndarray:
     a.flags.writeable = False
     return a
@@ -76,8 +80,9 @@ class Ratings:
         *,
         allow_empty: bool = False,
     ) -> None:
-        items = _as_labels(None, items, "item") if isinstance(items, int) else _as_labels(items, len(items), "item")
-        users = _as_labels(None, users, "user") if isinstance(users, int) else _as_labels(users, len(users), "user")
+        # A count (int or numpy integer) means unlabelled: positions 0..n-1 serve as labels.
+        items = _as_labels(None, int(items), "item") if _is_count(items) else _as_labels(items, len(items), "item")
+        users = _as_labels(None, int(users), "user") if _is_count(users) else _as_labels(users, len(users), "user")
         # Copies, not views: the arrays are frozen below, which must neither freeze the caller's arrays
         # nor let later writes to them change this (immutable) object.
         item_idx = np.array(item_idx)
@@ -266,9 +271,11 @@ class Ratings:
     def subset(self, mask: np.ndarray) -> Ratings:
         """The same grid (labels, scale) with only the entries where ``mask`` is true."""
         mask = np.asarray(mask, dtype=bool)
-        return Ratings(
+        part = Ratings(
             self.item_idx[mask], self.user_idx[mask], self.values[mask], self.items, self.users, self.rating_scale
         )
+        part._scale_given = self._scale_given  # a split keeps the parent's scale, declared or inferred
+        return part
 
     # ---------------------------------------------------------------------------------- properties
     @property

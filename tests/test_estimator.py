@@ -403,7 +403,7 @@ def test_predict_position_out_of_range(tiny_ratings: Ratings) -> None:
     model = fitted(tiny_ratings)
     with pytest.raises(ValueError, match="item position out of range: 4 for 4 items"):
         model.predict(0, 4)
-    with pytest.raises(ValueError, match="differs from the fitted grid"):
+    with pytest.raises(ValueError, match="over the fitted grid"):
         model.predict_ratings(Ratings.from_dense(np.ones((2, 2))))
 
 
@@ -595,3 +595,22 @@ def test_fold_in_invalid_input(tiny_ratings: Ratings) -> None:
 def test_fold_in_returns_labelled_series(tiny_ratings: Ratings) -> None:
     result = fitted(tiny_ratings).fold_in({"A": 5.0})
     assert isinstance(result.predictions, pd.Series) and result.predictions.name == "predicted_rating"
+
+
+def test_predict_ratings_rejects_a_grid_with_other_labels(tiny_ratings):
+    model = CollaborativeFiltering(2, 1.0, 5, random_state=0).fit(tiny_ratings)
+    relabelled = Ratings(
+        tiny_ratings.item_idx,
+        tiny_ratings.user_idx,
+        tiny_ratings.values,
+        [f"other {x}" for x in tiny_ratings.items],
+        tiny_ratings.users,
+    )
+    with pytest.raises(ValueError, match="with other labels"):
+        model.predict_ratings(relabelled)
+
+
+@pytest.mark.parametrize("bad", ["seven", -1, 1.5])
+def test_invalid_random_state_names_the_parameter(tiny_ratings, bad):
+    with pytest.raises(ValueError, match="random_state"):
+        CollaborativeFiltering(2, 1.0, 5, random_state=bad).fit(tiny_ratings)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -132,3 +133,11 @@ def test_sweep_callback_sees_progress_and_can_stop(low_rank) -> None:
 def test_empty_sweep_still_has_the_columns(low_rank) -> None:
     table = sweep(low_rank.train, [], [1.0], validation=low_rank.test)
     assert table.empty and list(table.columns) == SWEEP_COLUMNS
+
+
+def test_sweep_random_state_seeds_split_and_fits(low_rank):
+    a = sweep(low_rank.train, [2], [1.0], random_state=0, max_iter=5)
+    b = sweep(low_rank.train, [2], [1.0], random_state=0, max_iter=5)
+    c = sweep(low_rank.train, [2], [1.0], random_state=1, max_iter=5)
+    pd.testing.assert_frame_equal(a.drop(columns="fit_seconds"), b.drop(columns="fit_seconds"))
+    assert a["final_cost"].iloc[0] != c["final_cost"].iloc[0]

@@ -196,3 +196,9 @@ def test_biased_objective_with_zero_biases_is_the_plain_one(make_problem) -> Non
     assert cost == pytest.approx(cost0, rel=1e-14)
     np.testing.assert_allclose(dX, dX0, rtol=1e-14)
     np.testing.assert_allclose(dTheta, dTheta0, rtol=1e-14)
+
+
+def test_check_gradient_refuses_to_check_nothing(make_problem):
+    p = make_problem(6, 5, 2, density=0.5, seed=1)
+    with pytest.raises(ValueError, match="n_checks"):
+        check_gradient(p.X, p.Theta, p.ratings, 1.0, n_checks=0)

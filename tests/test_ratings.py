@@ -351,3 +351,17 @@ def test_long_error_list_is_truncated() -> None:
     Y = np.full((1, 9), 9.0)
     with pytest.raises(ValueError, match=r"9 ratings are outside.*and 4 more$"):
         Ratings.from_dense(Y, rating_scale=(1, 5))
+
+
+def test_numpy_integer_counts_mean_unlabelled():
+    r = Ratings(np.array([0, 2]), np.array([1, 0]), np.array([3.0, 4.0]), np.int64(3), np.int32(2))
+    assert list(r.items) == [0, 1, 2] and list(r.users) == [0, 1]
+
+
+def test_subset_keeps_whether_the_scale_was_declared():
+    inferred = Ratings.from_dense([[1.0, 2.0], [3.0, np.nan]])
+    declared = Ratings.from_dense([[1.0, 2.0], [3.0, np.nan]], rating_scale=(0, 5))
+    keep = np.array([True, False, True])
+    assert not inferred.subset(keep).scale_given
+    assert declared.subset(keep).scale_given
+    assert inferred.subset(keep).rating_scale == inferred.rating_scale
