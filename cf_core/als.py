@@ -55,7 +55,7 @@ class _Layout:
         self.T = sp.csr_array((np.zeros(len(cols)), self.R.indices, self.R.indptr), shape=(n_rows, n_cols))
         self._targets_of: np.ndarray | None = None
 
-    def matrices(self, targets: np.ndarray, rows_are_items: bool, reusable: bool) -> tuple:
+    def matrices(self, targets: np.ndarray, rows_are_items: bool, reusable: bool) -> tuple[sp.sparray, sp.sparray]:
         """``(R, T)`` with items (or users) as rows and ``targets`` (objective order) as T's data.
 
         ``reusable`` targets (the objective's own ratings, which never change) are copied and permuted
