@@ -34,9 +34,11 @@ from typing import Any
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from cf_app import state
-from cf_core.io import save_ratings
-from cf_core.synthetic import MOVIELENS_SHAPES, synthetic_ratings
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywhere, like the other benchmarks
+
+from cf_app import state  # noqa: E402
+from cf_core.io import save_ratings  # noqa: E402
+from cf_core.synthetic import MOVIELENS_SHAPES, synthetic_ratings  # noqa: E402
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 TRAIN = "FormSubmitter:hyperparameters-Train"
