@@ -50,7 +50,9 @@ def _shoot(page: Page, name: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dataset", default="Movies, small (30 movies x 20 users)", help="sample whose results are shown")
+    parser.add_argument(
+        "--dataset", default="Movies, small (30 movies x 20 users)", help="title of the sample whose results are shown"
+    )
     parser.add_argument("--features", type=int, default=3)
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
