@@ -54,7 +54,7 @@ import json
 import os
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -246,7 +246,10 @@ def _sniff(sample: str) -> tuple[str, list[str]] | None:
     """The delimiter (first in preference order whose field counts agree) and the first record's fields."""
     best: tuple[str, list[str]] | None = None
     for delim in _DELIMITERS:
-        records = [r for r in csv.reader(io.StringIO(sample, newline=""), delimiter=delim) if r]
+        try:
+            records = [r for r in csv.reader(io.StringIO(sample, newline=""), delimiter=delim) if r]
+        except csv.Error:
+            continue
         if len(records) > 2 and not sample.endswith("\n"):
             records = records[:-1]  # the sample may end mid-record
         if not records or len(records[0]) < 2:
@@ -277,7 +280,10 @@ def _as_text(data: bytes, name: str) -> _Text:
     sample = body[:65536].decode("utf-8", errors="replace")
     if forced:
         delim = forced.group(1).decode("utf-8", errors="replace")
-        first = next(csv.reader(io.StringIO(sample, newline=""), delimiter=delim), [])
+        try:
+            first = next(csv.reader(io.StringIO(sample, newline=""), delimiter=delim), [])
+        except csv.Error as err:
+            raise DataFormatError(f"not a readable CSV ({err})", source=name, line=line0) from None
         return _Text(name, body, line0, meta, delim, first)
     found = _sniff(sample)
     if found is None:
@@ -290,6 +296,23 @@ def _as_text(data: bytes, name: str) -> _Text:
             value=first[:60],
         )
     return _Text(name, body, line0, meta, found[0], found[1], double_colon)
+
+
+def _records(text: _Text) -> Iterator[tuple[int, list[str]]]:
+    """(file line where it starts, fields) of every record, blank lines included; csv errors name the line."""
+    reader = csv.reader(io.StringIO(text.body.decode("utf-8"), newline=""), delimiter=text.delimiter)
+    previous_end = 0
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as err:
+            raise DataFormatError(
+                f"not a readable CSV ({err})", source=text.name, line=text.line0 + reader.line_num - 1
+            ) from None
+        yield previous_end + text.line0, fields
+        previous_end = reader.line_num
 
 
 def _record_lines(text: _Text, records: Sequence[int]) -> dict[int, int]:
@@ -313,16 +336,12 @@ def _record_lines(text: _Text, records: Sequence[int]) -> dict[int, int]:
         real = np.flatnonzero((length > 0) & ~((length == 1) & has_cr))
         return {r: int(real[r]) + text.line0 for r in wanted if r < len(real)}
     out: dict[int, int] = {}
-    reader = csv.reader(io.StringIO(body.decode("utf-8"), newline=""), delimiter=text.delimiter)
-    record, previous_end = 0, 0
-    targets = set(wanted)
-    for fields in reader:
-        start = previous_end + 1
-        previous_end = reader.line_num
+    record, targets = 0, set(wanted)
+    for start, fields in _records(text):
         if not fields:
             continue
         if record in targets:
-            out[record] = start + text.line0 - 1
+            out[record] = start
             if len(out) == len(targets):
                 break
         record += 1
@@ -331,13 +350,9 @@ def _record_lines(text: _Text, records: Sequence[int]) -> dict[int, int]:
 
 def _ragged_record(text: _Text, n_fields: int) -> tuple[int, int] | None:
     """(file line, field count) of the first record whose field count differs from ``n_fields``."""
-    reader = csv.reader(io.StringIO(text.body.decode("utf-8"), newline=""), delimiter=text.delimiter)
-    previous_end = 0
-    for fields in reader:
-        start = previous_end + 1
-        previous_end = reader.line_num
+    for start, fields in _records(text):
         if fields and len(fields) != n_fields:
-            return start + text.line0 - 1, len(fields)
+            return start, len(fields)
     return None
 
 
@@ -856,13 +871,9 @@ def _load_wide(text: _Text, scale: tuple[float, float] | None) -> Ratings:
             f"{MAX_WIDE_CELLS:,}); save it in the long format (user,item,rating)",
             source=name,
         )
-    reader = csv.reader(io.StringIO(text.body.decode("utf-8"), newline=""), delimiter=text.delimiter)
     records: list[list[str]] = []
     record_lines: list[int] = []
-    previous_end = 0
-    for fields in reader:
-        start = previous_end + 1 + text.line0 - 1
-        previous_end = reader.line_num
+    for start, fields in _records(text):
         if any(f != "" for f in fields):  # ",,,," is a spreadsheet's empty row; " " is a label
             records.append(fields)
             record_lines.append(start)
@@ -918,7 +929,7 @@ def _load_wide(text: _Text, scale: tuple[float, float] | None) -> Ratings:
         dup = item_index[item_index.duplicated()][0]
         dup_lines = [str(lines[k]) for k in np.flatnonzero(item_index == dup)]
         raise DataFormatError(
-            f"item {dup!r} has more than one row (lines {', '.join(dup_lines)}); each item needs one row",
+            f"item {dup!r} has more than one row (lines {_some(dup_lines)}); each item needs one row",
             source=name,
             line=int(dup_lines[1]),
             value=dup,

@@ -436,6 +436,12 @@ def test_line_numbers_count_quoted_newlines_and_blank_lines(content):
     assert err.value.line == 5
 
 
+def test_csv_module_errors_become_data_format_errors():
+    with pytest.raises(DataFormatError, match="not a readable CSV") as err:
+        load_ratings(upload(b"item,Alice\nok,1\n" + b"x" * 200_000 + b",1\n", "huge_label.csv"))
+    assert err.value.line == 3
+
+
 def test_corpus_is_complete():
     on_disk = {p.name for p in BAD.iterdir() if p.suffix not in (".py", ".md")}
     assert on_disk == set(CORPUS)
