@@ -9,30 +9,16 @@ on a sample, and captures the grid and every results tab. Re-run it after changi
 from __future__ import annotations
 
 import argparse
-import shutil
-import socket
-import subprocess
 import sys
-import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 from playwright.sync_api import Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from tools.browser import IDLE, launch_chromium, serve_app  # noqa: E402
+
 OUT = ROOT / "docs" / "screenshots"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 TABS = ["Predictions", "Cost curve", "Recommendations", "Similarity", "Latent features", "Tuning", "Teaching"]
 
 
@@ -56,56 +42,27 @@ def main() -> None:
     parser.add_argument("--features", type=int, default=3)
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port)],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    profile = tempfile.mkdtemp(prefix="cf-lab-shots-")
-    try:
-        url = f"http://127.0.0.1:{port}"
-        for _ in range(200):
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.3)
-        with sync_playwright() as pw:
-            context = pw.chromium.launch_persistent_context(
-                profile,
-                executable_path=shutil.which("chromium") or "/usr/bin/chromium",
-                headless=True,
-                args=ARGS,
-                viewport={"width": 1400, "height": 1100},
-                color_scheme="light",
-            )
-            page = context.new_page()
-            page.set_default_timeout(120_000)
-            page.goto(url)
+    viewport = {"width": 1400, "height": 1100}
+    with serve_app() as url, sync_playwright() as pw, launch_chromium(pw, viewport=viewport) as ctx:
+        page = ctx.new_page()
+        page.set_default_timeout(120_000)
+        page.goto(url)
+        _idle(page)
+        _shoot(page, "grid")
+        page.goto(f"{url}/?p_features={args.features}")
+        _idle(page)
+        page.get_by_role("combobox", name="Dataset", exact=True).click()
+        page.get_by_role("option", name=args.dataset).first.click()
+        _idle(page)
+        page.get_by_role("button", name="Train", exact=True).click()
+        _idle(page)
+        for tab in TABS:
+            page.get_by_role("tab", name=tab).click()
             _idle(page)
-            _shoot(page, "grid")
-            page.goto(f"{url}/?p_features={args.features}")
-            _idle(page)
-            page.get_by_role("combobox", name="Dataset", exact=True).click()
-            page.get_by_role("option", name=args.dataset).first.click()
-            _idle(page)
-            page.get_by_role("button", name="Train", exact=True).click()
-            _idle(page)
-            for tab in TABS:
-                page.get_by_role("tab", name=tab).click()
-                _idle(page)
-                # The tab row at the top of the window, so the view's content fills the picture.
-                page.get_by_role("tablist").first.evaluate("e => e.scrollIntoView({block: 'start'})")
-                page.wait_for_timeout(500)
-                _shoot(page, tab.lower().replace(" ", "_"))
-            context.close()
-    finally:
-        server.terminate()
-        shutil.rmtree(profile, ignore_errors=True)
+            # The tab row at the top of the window, so the view's content fills the picture.
+            page.get_by_role("tablist").first.evaluate("e => e.scrollIntoView({block: 'start'})")
+            page.wait_for_timeout(500)
+            _shoot(page, tab.lower().replace(" ", "_"))
 
 
 if __name__ == "__main__":

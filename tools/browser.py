@@ -1,0 +1,113 @@
+"""One way to run the real app and a real browser, shared by the e2e tests, benchmarks and screenshot script.
+
+`serve_app()` starts `streamlit run app.py` on a free localhost port and waits for its health endpoint;
+`launch_chromium()` opens Debian's Chromium through Playwright with `executable_path` (Playwright's own
+browser downloads do not work here) and the flags that work on these machines; `wait_idle()` waits for
+the page's script run to finish.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+RUNNING = "[data-testid='stApp'][data-test-script-state='running']"
+
+
+def find_chromium() -> str | None:
+    """Path of a Chromium on PATH, or None."""
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ServerFailed(RuntimeError):
+    """The app server exited or never became healthy; the message ends with its log."""
+
+
+@contextlib.contextmanager
+def serve_app(timeout: float = 60.0) -> Iterator[str]:
+    """Run `streamlit run app.py` on a free port for the duration of the block; yields its URL."""
+    port = free_port()
+    log_path = Path(tempfile.mkdtemp(prefix="cf-lab-streamlit-")) / "server.log"
+    with log_path.open("w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true"]
+            + ["--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                with (
+                    contextlib.suppress(OSError),
+                    urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp,
+                ):
+                    if resp.read().decode().strip() == "ok":
+                        break
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise ServerFailed(f"streamlit did not become healthy; log:\n{log_path.read_text()[-3000:]}")
+                time.sleep(0.3)
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+@contextlib.contextmanager
+def launch_chromium(playwright: Any, **context_options: Any) -> Iterator[Any]:
+    """A Chromium browser context with a fresh, temporary --user-data-dir (Playwright's persistent context)."""
+    profile = tempfile.mkdtemp(prefix="cf-lab-chromium-")
+    options = {"viewport": {"width": 1400, "height": 1000}, "color_scheme": "light"} | context_options
+    context = playwright.chromium.launch_persistent_context(
+        profile, executable_path=find_chromium(), headless=True, args=CHROMIUM_ARGS, **options
+    )
+    try:
+        yield context
+    finally:
+        context.close()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def wait_idle(page: Any, timeout: float = 90_000, rerun_grace: float = 1_000) -> None:
+    """Wait until the page's script run has finished.
+
+    An interaction starts its rerun a little later, so first give it ``rerun_grace`` ms to begin; without
+    that, a check right after a click can see the *previous* idle state.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    with contextlib.suppress(PlaywrightTimeout):  # no rerun started (or it was already over): fine either way
+        page.wait_for_selector(RUNNING, timeout=rerun_grace)
+    page.wait_for_selector(IDLE, timeout=timeout)
