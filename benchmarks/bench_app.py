@@ -20,13 +20,9 @@ Run: ``python benchmarks/bench_app.py [--sets 100k 1m] [--repeats 3] [--browser]
 from __future__ import annotations
 
 import argparse
-import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -39,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywher
 from cf_app import state  # noqa: E402
 from cf_core.io import save_ratings  # noqa: E402
 from cf_core.synthetic import MOVIELENS_SHAPES, synthetic_ratings  # noqa: E402
+from tools.browser import IDLE, launch_chromium, serve_app  # noqa: E402
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 TRAIN = "FormSubmitter:hyperparameters-Train"
@@ -130,20 +127,7 @@ def interactions(at: AppTest, repeats: int) -> dict[str, float]:
     return {name: statistics.median(times) for name, times in out.items()}
 
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 TITLES = {"100k": "Synthetic, MovieLens 100k shape", "1m": "Synthetic, MovieLens 1M shape"}
-
-
-IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 
 
 def _until_idle(page: Any, action: Callable[[], object], then: str | None = None) -> float:
@@ -158,7 +142,7 @@ def _until_idle(page: Any, action: Callable[[], object], then: str | None = None
 
 
 def _pick(page: Any, title: str) -> None:
-    page.locator("[data-testid='stSelectbox']").filter(has_text="Dataset").first.click()
+    page.get_by_role("combobox", name="Dataset", exact=True).click()
     page.get_by_role("option", name=title).click()
 
 
@@ -166,49 +150,29 @@ def browser(shapes: list[str], repeats: int) -> None:
     """End-to-end timings in Chromium (server started here, on a free port, and stopped afterwards)."""
     from playwright.sync_api import sync_playwright
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", APP, "--server.headless", "true", "--server.port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(120):
-            try:
-                if urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.5)
-        with sync_playwright() as p:
-            chromium = p.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
-            for shape in shapes:
-                page = chromium.new_page(viewport={"width": 1400, "height": 1000})
-                page.goto(f"http://127.0.0.1:{port}")
-                page.wait_for_selector(IDLE, timeout=120_000)
-                load = _until_idle(page, lambda pg=page, sh=shape: _pick(pg, TITLES[sh]), "[data-testid='stDataFrame']")
-                train = _until_idle(
-                    page,
-                    lambda pg=page: pg.get_by_role("button", name="Train", exact=True).click(),
-                    "[data-testid='stPlotlyChart']",
-                )
-                print(
-                    f"\n== browser, synthetic {shape}: pick sample -> grid shown {load:.2f} s; "
-                    f"Train -> first heatmap drawn {train:.2f} s"
-                )
-                for tab in [*TABS[1:], TABS[0]]:
-                    times = []
-                    other = TABS[0] if tab != TABS[0] else TABS[1]
-                    for _ in range(repeats):
-                        times.append(_until_idle(page, lambda pg=page, t=tab: pg.get_by_role("tab", name=t).click()))
-                        _until_idle(page, lambda pg=page, o=other: pg.get_by_role("tab", name=o).click())
-                    print(f"  click tab {tab!r}: {statistics.median(times) * 1000:.0f} ms until the page is idle")
-                page.close()
-            chromium.close()
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    with serve_app() as url, sync_playwright() as p, launch_chromium(p) as chromium:
+        for shape in shapes:
+            page = chromium.new_page()
+            page.goto(url)
+            page.wait_for_selector(IDLE, timeout=120_000)
+            load = _until_idle(page, lambda pg=page, sh=shape: _pick(pg, TITLES[sh]), "[data-testid='stDataFrame']")
+            train = _until_idle(
+                page,
+                lambda pg=page: pg.get_by_role("button", name="Train", exact=True).click(),
+                "[data-testid='stPlotlyChart']",
+            )
+            print(
+                f"\n== browser, synthetic {shape}: pick sample -> grid shown {load:.2f} s; "
+                f"Train -> first heatmap drawn {train:.2f} s"
+            )
+            for tab in [*TABS[1:], TABS[0]]:
+                times = []
+                other = TABS[0] if tab != TABS[0] else TABS[1]
+                for _ in range(repeats):
+                    times.append(_until_idle(page, lambda pg=page, t=tab: pg.get_by_role("tab", name=t).click()))
+                    _until_idle(page, lambda pg=page, o=other: pg.get_by_role("tab", name=o).click())
+                print(f"  click tab {tab!r}: {statistics.median(times) * 1000:.0f} ms until the page is idle")
+            page.close()
 
 
 def main() -> None:
