@@ -9,21 +9,6 @@ from cf_app import teaching
 from cf_core import CollaborativeFiltering, Ratings, dense_cost_and_gradient
 from cf_core.synthetic import synthetic_ratings
 
-NAN = np.nan
-
-
-@pytest.fixture(scope="module")
-def small() -> Ratings:
-    Y = [
-        [5, 5, 0, 0, NAN],
-        [5, NAN, NAN, 0, 1],
-        [NAN, 4, 0, NAN, 2],
-        [0, 0, 5, 4, NAN],
-        [0, 0, 5, NAN, 4],
-        [1, NAN, 4, 5, 5],
-    ]
-    return Ratings.from_dense(Y, items=[f"m{i}" for i in range(6)], users=list("abcde"), rating_scale=(0, 5))
-
 
 @pytest.fixture(scope="module")
 def model(small) -> CollaborativeFiltering:
