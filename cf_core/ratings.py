@@ -108,7 +108,7 @@ class Ratings:
             where = [f"{_place(items, users, item_idx[k], user_idx[k])}: {values[k]}" for k in bad]
             raise ValueError(f"{len(bad)} ratings are not finite numbers: {_list_some(where)}")
 
-        # Canonical item-major order: makes equality well defined and is the CSR order the objective uses.
+        # Canonical item-major order makes equality well defined (the objective re-sorts by its larger side).
         index_dtype = np.int32 if max(len(items), len(users)) < 2**31 - 1 else np.int64
         item_idx = item_idx.astype(index_dtype, copy=False)
         user_idx = user_idx.astype(index_dtype, copy=False)
