@@ -153,13 +153,16 @@ def _sweep(ctx: ViewContext) -> None:
         f"{stored['split']} took "
         f"{stored['seconds']:.1f} s. Best: k={k}, lambda={lam:g}, validation RMSE {best['validation_rmse']:.4f}."
     )
-    st.button(
+    if st.button(
         f"Load k={k}, lambda={lam:g} into the controls",
         on_click=_load_best,
         args=(k, lam),
         key=f"{ctx.key}_sweep_load",
         help="Sets the sidebar's k and lambda; press Train to fit with them.",
-    )
+    ):
+        # The results pane is a fragment: its rerun would leave the sidebar showing (and, on the next
+        # Train, sending back) the old values. A full rerun redraws the controls with the loaded ones.
+        st.rerun()
     left, right = st.columns(2)
     with left:
         st.markdown("**Validation RMSE** (best cell outlined)")
