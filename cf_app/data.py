@@ -117,6 +117,18 @@ def top_positions(counts: np.ndarray, n: int) -> np.ndarray:
     return order[:n]
 
 
+def _slice_entries(
+    ratings: Ratings, item_pos: np.ndarray, user_pos: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each rated entry's row and column within the slice (-1 outside it), and which entries fall inside."""
+    row_of = np.full(ratings.n_items, -1, dtype=np.int64)
+    col_of = np.full(ratings.n_users, -1, dtype=np.int64)
+    row_of[item_pos] = np.arange(len(item_pos))
+    col_of[user_pos] = np.arange(len(user_pos))
+    rows, cols = row_of[ratings.item_idx], col_of[ratings.user_idx]
+    return rows, cols, (rows >= 0) & (cols >= 0)
+
+
 def slice_frame(ratings: Ratings, item_pos: np.ndarray, user_pos: np.ndarray) -> pd.DataFrame:
     """The chosen items x users as a wide float DataFrame (NaN = not rated) labelled with strings.
 
@@ -125,13 +137,8 @@ def slice_frame(ratings: Ratings, item_pos: np.ndarray, user_pos: np.ndarray) ->
     """
     item_pos = np.asarray(item_pos, dtype=np.int64)
     user_pos = np.asarray(user_pos, dtype=np.int64)
+    rows, cols, inside = _slice_entries(ratings, item_pos, user_pos)
     grid = np.full((len(item_pos), len(user_pos)), np.nan)
-    row_of = np.full(ratings.n_items, -1, dtype=np.int64)
-    col_of = np.full(ratings.n_users, -1, dtype=np.int64)
-    row_of[item_pos] = np.arange(len(item_pos))
-    col_of[user_pos] = np.arange(len(user_pos))
-    rows, cols = row_of[ratings.item_idx], col_of[ratings.user_idx]
-    inside = (rows >= 0) & (cols >= 0)
     grid[rows[inside], cols[inside]] = ratings.values[inside]
     frame = pd.DataFrame(
         grid,
@@ -299,12 +306,7 @@ def slice_ratings(ratings: Ratings, item_pos: np.ndarray, user_pos: np.ndarray) 
     """The ratings of a slice as their own grid (labels and scale kept), e.g. to export what is on screen."""
     item_pos = np.asarray(item_pos, dtype=np.int64)
     user_pos = np.asarray(user_pos, dtype=np.int64)
-    row_of = np.full(ratings.n_items, -1, dtype=np.int64)
-    col_of = np.full(ratings.n_users, -1, dtype=np.int64)
-    row_of[item_pos] = np.arange(len(item_pos))
-    col_of[user_pos] = np.arange(len(user_pos))
-    rows, cols = row_of[ratings.item_idx], col_of[ratings.user_idx]
-    inside = (rows >= 0) & (cols >= 0)
+    rows, cols, inside = _slice_entries(ratings, item_pos, user_pos)
     return Ratings(
         rows[inside],
         cols[inside],
