@@ -537,11 +537,11 @@ def neighbours(model: CollaborativeFiltering, item: int, n: int = 5) -> pd.DataF
         raise ValueError(f"item position {item} is outside 0..{len(X) - 1}")
     norms = np.linalg.norm(X, axis=1)
     dots = X @ X[item]
-    denom = np.where(norms * norms[item] > 0, norms * norms[item], 1.0)
-    cosines = np.clip(dots / denom, -1.0, 1.0)
     others = np.flatnonzero(np.arange(len(X)) != item)
-    by_dot = others[np.lexsort((others, -dots[others]))][:n]
-    by_cos = others[np.lexsort((others, -cosines[others]))][:n]
+    by_dot = others[np.lexsort((others, -dots[others]))][:n]  # ties to the lower position, as most_similar
+    by_cosine = model.most_similar("items", item, n)  # the estimator's own cosine ranking
+    by_cos = by_cosine["position"].to_numpy()
+    cosines = by_cosine["similarity"].to_numpy()
     labels = model.ratings_.items
     return pd.DataFrame(
         {
@@ -550,7 +550,7 @@ def neighbours(model: CollaborativeFiltering, item: int, n: int = 5) -> pd.DataF
             "dot": dots[by_dot],
             "|x| (dot)": norms[by_dot],
             "by cosine": labels[by_cos],
-            "cosine": cosines[by_cos],
+            "cosine": cosines,
             "|x| (cosine)": norms[by_cos],
         }
     )
