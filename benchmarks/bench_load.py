@@ -19,9 +19,7 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tools.browser import launch_chromium, serve_app, wait_idle  # noqa: E402
-
-TRAINED = re.compile("Trained in|from the cache")
+from tools.browser import TRAINED, launch_chromium, serve_app, wait_idle  # noqa: E402
 
 
 def main() -> None:

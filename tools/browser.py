@@ -9,6 +9,7 @@ the page's script run to finish.
 from __future__ import annotations
 
 import contextlib
+import re
 import shutil
 import socket
 import subprocess
@@ -33,6 +34,8 @@ CHROMIUM_ARGS = [
 ]
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 RUNNING = "[data-testid='stApp'][data-test-script-state='running']"
+#: The training status line once a fit is done (fresh, or the same data and parameters from the cache).
+TRAINED = re.compile("Trained in|from the cache")
 
 
 def find_chromium() -> str | None:
@@ -111,3 +114,15 @@ def wait_idle(page: Any, timeout: float = 90_000, rerun_grace: float = 1_000) ->
     with contextlib.suppress(PlaywrightTimeout):  # no rerun started (or it was already over): fine either way
         page.wait_for_selector(RUNNING, timeout=rerun_grace)
     page.wait_for_selector(IDLE, timeout=timeout)
+
+
+def exceptions(page: Any) -> list[str]:
+    """Texts of the Streamlit exception boxes on the page (empty when the script ran cleanly)."""
+    return page.locator("[data-testid='stException']").all_inner_texts()
+
+
+def train(page: Any, timeout: float = 120_000) -> None:
+    """Press the sidebar's Train and wait until the status line says the fit is done and the page is idle."""
+    page.get_by_role("button", name="Train", exact=True).click()
+    page.get_by_text(TRAINED).first.wait_for(timeout=timeout)
+    wait_idle(page, timeout=timeout)

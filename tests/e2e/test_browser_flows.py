@@ -17,17 +17,15 @@ import pandas as pd
 import pytest
 
 from cf_core.io import load_ratings
+from tools.browser import TRAINED, exceptions, train
 
 pytestmark = pytest.mark.e2e
 
 ROW_HEIGHT = 35  # px: Streamlit's data grid rows and header row
-TRAINED = re.compile("Trained in|from the cache")  # the training status line once a fit is done
 
 
 def _no_exception(page) -> None:
-    assert page.locator("[data-testid='stException']").count() == 0, page.locator(
-        "[data-testid='stException']"
-    ).first.inner_text()
+    assert not exceptions(page), exceptions(page)
 
 
 def _edit_cell(page, idle, row: int, col: int, value: str) -> None:
@@ -67,10 +65,8 @@ def _download_grid(page, wait_idle) -> pd.DataFrame:
     return frame
 
 
-def _train(page, idle) -> None:
-    page.get_by_role("button", name="Train", exact=True).click()
-    page.get_by_text(TRAINED).first.wait_for(timeout=120_000)
-    idle(page)
+def _train(page) -> None:
+    train(page)
     _no_exception(page)
 
 
@@ -102,7 +98,7 @@ def test_edit_train_and_see_every_result(page, idle):
     _no_exception(page)
     assert _download_grid(page, idle).loc["Cute puppies of love", "Dave"] == 3.0
 
-    _train(page, idle)
+    _train(page)
     assert page.get_by_text("Trained in").first.is_visible()
 
     _open_tab(page, idle, "Predictions")
@@ -120,7 +116,7 @@ def test_edit_train_and_see_every_result(page, idle):
     assert page.locator("[data-testid='stPlotlyChart']").count() >= 2
 
     # The edit survives retraining (and the tab changes before it).
-    _train(page, idle)
+    _train(page)
     after = _download_grid(page, idle)
     assert after.loc["Cute puppies of love", "Dave"] == 3.0
     pd.testing.assert_frame_equal(after.drop(columns="Dave"), before.drop(columns="Dave"))
@@ -142,7 +138,7 @@ def test_upload_a_long_csv_and_train(page, idle, tmp_path: Path):
     assert sorted(grid.columns) == ["ann", "bo", "cy"]
     assert grid.loc["Alien", "bo"] == 1.0 and pd.isna(grid.loc["Up", "ann"])
 
-    _train(page, idle)
+    _train(page)
     _open_tab(page, idle, "Recommendations")
     assert page.get_by_text("for ann").first.is_visible()
 
@@ -174,7 +170,7 @@ def test_sessions_do_not_share_data(browser, app_url, idle, tmp_path: Path):
             idle(tab)
         _edit_cell(first, idle, row=2, col=0, value="1")
         assert _download_grid(first, idle).loc["Cute puppies of love", "Alice"] == 1.0
-        _train(first, idle)
+        _train(first)
         second.reload()
         idle(second)
         assert pd.isna(_download_grid(second, idle).loc["Cute puppies of love", "Alice"])

@@ -6,20 +6,17 @@ import re
 
 import pytest
 
-pytestmark = pytest.mark.e2e
+from tools.browser import exceptions, train
 
-TRAINED = re.compile("Trained in|from the cache")
+pytestmark = pytest.mark.e2e
 
 
 def _no_exception(page) -> None:
-    errors = page.locator("[data-testid='stException']")
-    assert errors.count() == 0, errors.first.inner_text()
+    assert not exceptions(page), exceptions(page)
 
 
-def _train(page, idle) -> None:
-    page.get_by_role("button", name="Train", exact=True).click()
-    page.get_by_text(TRAINED).first.wait_for(timeout=120_000)
-    idle(page)
+def _train(page) -> None:
+    train(page)
     _no_exception(page)
 
 
@@ -39,7 +36,7 @@ def test_sweep_loads_the_best_into_the_controls_and_runs_compare(browser, app_ur
     try:
         page.goto(f"{app_url}/?p_features=1")
         idle(page)
-        _train(page, idle)
+        _train(page)
         _click(page, idle, page.get_by_role("tab", name="Tuning"))
         assert page.get_by_text("Run history").first.is_visible()
         assert page.get_by_role("tabpanel").locator("[data-testid='stDataFrame']").count() >= 1
@@ -52,7 +49,7 @@ def test_sweep_loads_the_best_into_the_controls_and_runs_compare(browser, app_ur
         k = int(re.search(r"k=(\d+)", load.inner_text()).group(1))
         _click(page, idle, load)
         assert f"p_features={k}" in page.url  # the sidebar took the values, and the link carries them
-        _train(page, idle)
+        _train(page)
         assert page.get_by_text(re.compile(rf"^Model: k={k}, ")).first.is_visible()
 
         # Two runs in this session now: the comparison appears beside the history.
@@ -63,7 +60,7 @@ def test_sweep_loads_the_best_into_the_controls_and_runs_compare(browser, app_ur
 
 
 def test_every_teaching_topic(page, idle):
-    _train(page, idle)
+    _train(page)
     _click(page, idle, page.get_by_role("tab", name="Teaching"))
 
     # The math, live: formulas typeset next to the current values.
