@@ -16,9 +16,12 @@ power-law item and user popularity from :func:`cf_core.synthetic.synthetic_ratin
 
 Every fit runs with one BLAS thread (the estimator's own ``threadpool_limits(1)``; the dense baseline gets
 the same), and both models use ``normalize=None`` so they minimize the identical cost: their final costs
-should agree. ``--quality`` adds test RMSE of a small ``cf_core.evaluation.sweep`` on the 100k set.
+should agree. ``--threads N`` adds the sparse rows again with ``n_jobs=N``. ``--c-reference`` times the
+same fused pass written in C (``reference_kernel.c``, gcc -O3 -march=native, k fixed at compile time) on
+the same data: a yardstick for what one core does for this pass at all. ``--quality`` adds test RMSE of
+a small ``cf_core.evaluation.sweep`` on the 100k set.
 
-    python benchmarks/bench_core.py [--sizes 100k,1m,10m] [--quality] [--numba-experiment]
+    python benchmarks/bench_core.py [--sizes 100k,1m,10m] [--threads 2] [--c-reference] [--quality]
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ SEED = 0
 # Dense Y and R (plus the textbook's cell-sized temporaries) are tried only below this many cells.
 DENSE_MAX_CELLS = 50_000_000
 METHODS = ("sparse L-BFGS-B", "ALS", "dense L-BFGS-B")
+C_REFERENCE = "C reference pass (gcc)"
 
 # Targets from the issue, checked at the end of a run.
 TARGET_DENSE_SPEEDUP_100K = 5.0
@@ -149,10 +153,21 @@ def _unpack(params: np.ndarray, shape: tuple[int, int]) -> tuple[np.ndarray, np.
     return params[: n_items * K].reshape(n_items, K), params[n_items * K :].reshape(n_users, K)
 
 
+def threads_of(method: str) -> int:
+    """'ALS, 2 threads' -> 2; plain names run on one thread."""
+    return int(method.split(", ")[1].split()[0]) if ", " in method else 1
+
+
 def run_sparse(ratings: Ratings, method: str) -> dict[str, Any]:
-    als = method == "ALS"
+    als = method.startswith("ALS")
+    n_threads = threads_of(method)
     model = CollaborativeFiltering(
-        K, LAMBDA, ALS_SWEEPS if als else LBFGS_ITERATIONS, normalize=None, method="als" if als else "L-BFGS-B"
+        K,
+        LAMBDA,
+        ALS_SWEEPS if als else LBFGS_ITERATIONS,
+        normalize=None,
+        method="als" if als else "L-BFGS-B",
+        n_jobs=n_threads,
     )
     model.set_params(random_state=SEED)
     in_objective = 0.0
@@ -183,7 +198,9 @@ def run_sparse(ratings: Ratings, method: str) -> dict[str, Any]:
         "in_objective_s": None if als else in_objective,
     }
     if not als:
-        objective = SparseObjective(ratings.item_idx, ratings.user_idx, ratings.values, ratings.shape, LAMBDA)
+        objective = SparseObjective(
+            ratings.item_idx, ratings.user_idx, ratings.values, ratings.shape, LAMBDA, n_threads=n_threads
+        )
         X, Theta = _unpack(_starting_point(ratings), ratings.shape)
         with threadpool_limits(limits=1, user_api="blas"):
             result["eval_s"], result["eval_cpu_s"] = median_time(lambda: objective(X, Theta))
@@ -223,65 +240,37 @@ def run_dense(ratings: Ratings) -> dict[str, Any]:
     }
 
 
-def run_numba(ratings: Ratings) -> dict[str, Any]:
-    """Experiment only: a fused one-pass cost+gradient kernel compiled with numba (not a dependency)."""
-    import numba
+def run_c_reference(ratings: Ratings) -> dict[str, Any]:
+    """One evaluation of ``reference_kernel.c`` on the objective's own CSR arrays (no fit), via ctypes."""
+    import ctypes
+    import shutil
 
-    @numba.njit(cache=False, fastmath=True)
-    def fused(A, B, indptr, cols, y, lam, dA, dB):  # pragma: no cover - compiled
-        """One pass over CSR rows: A holds the row side's vectors, B the column side's."""
-        n_rows, k = A.shape
-        dB[:] = 0.0
-        sq = 0.0
-        for r in range(n_rows):
-            for f in range(k):
-                dA[r, f] = lam * A[r, f]
-            for p in range(indptr[r], indptr[r + 1]):
-                c = cols[p]
-                e = -y[p]
-                for f in range(k):
-                    e += A[r, f] * B[c, f]
-                sq += e * e
-                for f in range(k):
-                    dA[r, f] += e * B[c, f]
-                    dB[c, f] += e * A[r, f]
-        dB += lam * B
-        return 0.5 * sq + 0.5 * lam * (np.sum(A * A) + np.sum(B * B))
-
-    # The objective's CSR storage: rows are the larger side, entries in the same order as its values.
+    if shutil.which("gcc") is None:
+        return {"skipped": "skipped: no gcc on PATH"}
+    with tempfile.TemporaryDirectory() as directory:
+        library = os.path.join(directory, "reference_kernel.so")
+        source = Path(__file__).with_name("reference_kernel.c")
+        flags = ["-O3", "-march=native", "-ffast-math", "-shared", "-fPIC", f"-DK={K}"]
+        subprocess.run(["gcc", *flags, "-o", library, str(source)], check=True)
+        fused = ctypes.CDLL(library).fused
+    fused.restype = ctypes.c_double
     objective = SparseObjective(ratings.item_idx, ratings.user_idx, ratings.values, ratings.shape, LAMBDA)
-    indptr, cols, y = objective._E.indptr, objective._E.indices, objective.values
-    n_x = ratings.n_items * K
-    grad = np.empty((ratings.n_items + ratings.n_users) * K)
+    X, Theta = _unpack(_starting_point(ratings), ratings.shape)
+    A, B = (X, Theta) if objective.items_major else (Theta, X)
+    A, B = np.ascontiguousarray(A), np.ascontiguousarray(B)
+    dA, dB = np.empty_like(A), np.empty_like(B)
+    arrays = (A, B, objective.indptr, objective.indices, objective.values, dA, dB)
+    pointers = [ctypes.c_void_p(a.ctypes.data) for a in arrays]
 
-    def flat(params: np.ndarray) -> tuple[float, np.ndarray]:
-        X, Theta = _unpack(params, ratings.shape)
-        dX, dTheta = grad[:n_x].reshape(X.shape), grad[n_x:].reshape(Theta.shape)
-        if objective.items_major:
-            J = fused(X, Theta, indptr, cols, y, LAMBDA, dX, dTheta)
-        else:
-            J = fused(Theta, X, indptr, cols, y, LAMBDA, dTheta, dX)
-        return J, grad.copy()
+    def evaluate() -> float:
+        return fused(ctypes.c_int64(A.shape[0]), ctypes.c_int64(B.shape[0]), *pointers)
 
-    x0 = _starting_point(ratings)
-    flat(x0)  # compile
-    reset_peak_rss()
-    rss_before = current_rss_mb()
-    with Clock() as clock, threadpool_limits(limits=1, user_api="blas"):
-        res = scipy.optimize.minimize(flat, x0, jac=True, method="L-BFGS-B", options={"maxiter": LBFGS_ITERATIONS})
-    peak = peak_rss_mb()
-    eval_s, eval_cpu_s = median_time(lambda: flat(x0))
-    return {
-        "fit_s": clock.wall,
-        "fit_cpu_s": clock.cpu,
-        "n_iter": int(res.nit),
-        "final_cost": float(res.fun),
-        "peak_mb": peak,
-        "fit_adds_mb": peak - rss_before,
-        "eval_s": eval_s,
-        "eval_cpu_s": eval_cpu_s,
-        "bytes": sparse_bytes(ratings, K),
-    }
+    # Same numbers as the real kernel, so the two are timed on the same work.
+    _, dX, dTheta = objective(X, Theta)
+    expected = objective.cost(X, Theta) - 0.5 * LAMBDA * (np.vdot(X, X) + np.vdot(Theta, Theta))
+    assert abs(0.5 * evaluate() - expected) <= 1e-9 * expected
+    eval_s, eval_cpu_s = median_time(evaluate)
+    return {"eval_s": eval_s, "eval_cpu_s": eval_cpu_s, "bytes": sparse_bytes(ratings, K)}
 
 
 def worker(data_path: str, method: str) -> None:
@@ -292,8 +281,8 @@ def worker(data_path: str, method: str) -> None:
         )
     if method == "dense L-BFGS-B":
         result = run_dense(ratings)
-    elif method == "numba L-BFGS-B (experiment)":
-        result = run_numba(ratings)
+    elif method == C_REFERENCE:
+        result = run_c_reference(ratings)
     else:
         result = run_sparse(ratings, method)
     print(json.dumps(result))
@@ -361,6 +350,10 @@ def print_table(rows: list[dict[str, Any]], bandwidth: float) -> None:
         evals = "—" if eval_s is None else f"{1e3 * eval_s:.2f} ({1e3 * eval_cpu:.2f})"
         ratio = "—" if bound is None else f"{eval_s / bound:.1f} ({eval_cpu / bound:.1f})"
         speed = "—" if speedup is None else f"{speedup:.1f} ({speedup_cpu:.1f})"
+        if "fit_s" not in r:  # the C reference times one evaluation, no fit
+            no_fit = " — |" * 5
+            print(f"| {label} | {row['method']} |{no_fit} {evals} | {1e3 * bound:.2f} | {ratio} |" + " — |" * 3)
+            continue
         print(
             f"| {label} | {row['method']} | {r['fit_s']:.2f} ({r['fit_cpu_s']:.2f}) | {r['n_iter']} | "
             f"{1e3 * r['fit_s'] / max(r['n_iter'], 1):.1f} | {_fmt(r.get('in_objective_s'), '.2f')} | "
@@ -405,13 +398,18 @@ def check_targets(rows: list[dict[str, Any]], bandwidth: float) -> list[str]:
                     f"(< {TARGET_PEAK_MB[size]:g} MB)"
                 )
     for (size, method), r in by.items():
-        if method == "sparse L-BFGS-B" and "eval_s" in r:
+        if method.startswith("sparse L-BFGS-B") and "eval_s" in r:
             bound = r["bytes"] / bandwidth
             ratio, ratio_cpu = r["eval_s"] / bound, r["eval_cpu_s"] / bound
             lines.append(
-                f"{verdict(ratio <= TARGET_BOUND_RATIO, ratio_cpu <= TARGET_BOUND_RATIO)} {size}: evaluation "
+                f"{verdict(ratio <= TARGET_BOUND_RATIO, ratio_cpu <= TARGET_BOUND_RATIO)} {size}: {method} evaluation "
                 f"{1e3 * r['eval_s']:.2f} ms (CPU {1e3 * r['eval_cpu_s']:.2f} ms) is {ratio:.1f}x "
                 f"(CPU {ratio_cpu:.1f}x) its memory-traffic bound of {1e3 * bound:.2f} ms (<= 10x)"
+            )
+        if method == C_REFERENCE and "eval_s" in r:
+            lines.append(
+                f"INFO {size}: the same pass in C takes {1e3 * r['eval_s']:.2f} ms, "
+                f"{r['eval_s'] / (r['bytes'] / bandwidth):.1f}x the bound"
             )
     return lines
 
@@ -456,9 +454,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100k,1m", help="comma-separated from 100k, 1m, 10m (default 100k,1m)")
     parser.add_argument("--quality", action="store_true", help="also report test RMSE of a sweep on 100k")
-    parser.add_argument(
-        "--numba-experiment", action="store_true", help="also time a fused numba kernel, if numba is installed"
-    )
+    parser.add_argument("--threads", type=int, default=1, help="also run the sparse rows with n_jobs=N (N > 1)")
+    parser.add_argument("--c-reference", action="store_true", help="also time the pass in C (needs gcc)")
     parser.add_argument("--no-dense", action="store_true", help="skip the dense textbook rows")
     parser.add_argument("--repeat", type=int, default=1, help="fresh runs per row; the fastest is shown")
     parser.add_argument("--worker", nargs=2, metavar=("DATA", "METHOD"), help=argparse.SUPPRESS)
@@ -481,13 +478,10 @@ def main() -> None:
     bandwidth = copy_bandwidth()
     print(f"copy bandwidth (np.copyto of 256 MB, read+write bytes): {bandwidth / 1e9:.1f} GB/s\n")
     methods = [m for m in METHODS if not (args.no_dense and m == "dense L-BFGS-B")]
-    if args.numba_experiment:
-        try:
-            import numba  # noqa: F401
-
-            methods.append("numba L-BFGS-B (experiment)")
-        except ImportError:
-            print("numba is not installed: skipping the numba experiment\n")
+    if args.threads > 1:
+        methods += [f"sparse L-BFGS-B, {args.threads} threads", f"ALS, {args.threads} threads"]
+    if args.c_reference:
+        methods.append(C_REFERENCE)
 
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as directory:
@@ -509,7 +503,7 @@ def main() -> None:
                 size_rows.append({"size": size, "n_ratings": ratings.n_ratings, "method": method, "result": result})
             dense = next((r["result"] for r in size_rows if r["method"] == "dense L-BFGS-B"), {})
             for row in size_rows:
-                if "fit_s" in dense and "fit_s" in row["result"] and row["method"] != "ALS":
+                if "fit_s" in dense and "fit_s" in row["result"] and not row["method"].startswith("ALS"):
                     row["speedup"] = dense["fit_s"] / row["result"]["fit_s"]
                     row["speedup_cpu"] = dense["fit_cpu_s"] / row["result"]["fit_cpu_s"]
             rows.extend(size_rows)

@@ -22,6 +22,7 @@ from threadpoolctl import threadpool_limits
 from .als import als_sweep
 from .objective import SparseObjective, predict_entries
 from .ratings import Ratings
+from .threads import resolve_n_jobs
 
 __all__ = ["CollaborativeFiltering", "NotFittedError", "TrainingProgress", "FoldIn", "as_ratings"]
 
@@ -119,7 +120,11 @@ class CollaborativeFiltering:
         Passed to scipy.optimize as ``tol``; for ALS, stop when the relative cost decrease is below it.
         None: the solver's default (ALS: 1e-9).
     random_state : int, numpy Generator or None
-        Seed of the initial parameters; the same seed gives identical fits.
+        Seed of the initial parameters; the same seed (and ``n_jobs``) gives identical fits.
+    n_jobs : int or None
+        Threads for the passes over the ratings (scikit-learn's convention: None is 1, -1 every CPU).
+        Only data large enough to gain is split (about 40k ratings per thread); a different count
+        sums in a different order, so results agree to rounding, not bit for bit.
     """
 
     def __init__(
@@ -133,6 +138,7 @@ class CollaborativeFiltering:
         init: str = "uniform",
         tol: float | None = None,
         random_state: int | np.random.Generator | None = None,
+        n_jobs: int | None = None,
     ) -> None:
         self.num_features = num_features
         self.lambda_ = lambda_
@@ -142,6 +148,7 @@ class CollaborativeFiltering:
         self.init = init
         self.tol = tol
         self.random_state = random_state
+        self.n_jobs = n_jobs
 
     # ------------------------------------------------------------------------- scikit-learn protocol
     @classmethod
@@ -182,6 +189,9 @@ class CollaborativeFiltering:
         tol = self.tol
         if tol is not None and (isinstance(tol, bool) or not isinstance(tol, (int, float, np.number)) or not tol > 0):
             raise ValueError(f"tol must be None or a number > 0, got {self.tol!r}")
+        jobs = self.n_jobs
+        if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, (int, np.integer)) or jobs == 0):
+            raise ValueError(f"n_jobs must be None, an integer >= 1, or negative (-1 = every CPU), got {jobs!r}")
 
     # --------------------------------------------------------------------------- the seed's pieces
     def _initialize_thetas(self, n_items: int, n_users: int, rng: np.random.Generator) -> np.ndarray:
@@ -205,12 +215,13 @@ class CollaborativeFiltering:
         return X, Theta, params[nx + nt : nx + nt + n_items], params[nx + nt + n_items :]
 
     def _cost_and_gradient(self, params: np.ndarray, objective: SparseObjective) -> tuple[float, np.ndarray]:
+        """J and the flat gradient, written in place through views of one fresh vector (no concatenation)."""
         X, Theta, b, c = self._reshape_thetas(params, *objective.shape)
+        grad = np.empty_like(params)
+        dX, dTheta, db, dc = self._reshape_thetas(grad, *objective.shape)
         if b is None:
-            J, dX, dTheta = objective(X, Theta)
-            return J, np.concatenate([dX.ravel(), dTheta.ravel()])
-        J, dX, dTheta, db, dc = objective.biased(X, Theta, b, c)
-        return J, np.concatenate([dX.ravel(), dTheta.ravel(), db, dc])
+            return objective(X, Theta, out=(dX, dTheta))[0], grad
+        return objective.biased(X, Theta, b, c, out=(dX, dTheta, db, dc))[0], grad
 
     def _cost(self, params: np.ndarray, objective: SparseObjective) -> float:
         """J for a flat parameter vector."""
@@ -245,8 +256,18 @@ class CollaborativeFiltering:
         parameters reached so far. ``validation`` (a Ratings over the same items and users) adds a
         validation RMSE to every progress report and to ``validation_history_``.
         """
+        # One BLAS thread for the whole fit: the products here are small, thread hand-offs cost more than
+        # they give, and an OpenBLAS worker woken by a single threaded call spins ~0.1 s of CPU afterwards.
+        with threadpool_limits(limits=1, user_api="blas"):
+            return self._fit(as_ratings(Y, R), callback, validation)
+
+    def _fit(
+        self,
+        ratings: Ratings,
+        callback: Callable[[TrainingProgress], bool | None] | None,
+        validation: Ratings | None,
+    ) -> CollaborativeFiltering:
         self._validate_params()
-        ratings = as_ratings(Y, R)
         if validation is not None and (
             validation.shape != ratings.shape
             or not validation.items.equals(ratings.items)
@@ -269,6 +290,7 @@ class CollaborativeFiltering:
             ratings.values - offsets[ratings.item_idx],
             ratings.shape,
             self.lambda_,
+            n_threads=resolve_n_jobs(self.n_jobs),
         )
         params = self._initialize_thetas(ratings.n_items, ratings.n_users, rng)
         self.ratings_ = ratings
@@ -304,14 +326,12 @@ class CollaborativeFiltering:
             self._set_params_from(params, ratings.shape)
             val_hist.append(self._rmse(validation))
 
-        # One BLAS thread: the products here are small and thread hand-offs cost more than they give.
-        with threadpool_limits(limits=1, user_api="blas"):
-            if self.max_iter == 0:
-                converged, message, n_iter = False, "max_iter is 0: parameters are the initial ones", 0
-            elif self.method == "als":
-                converged, message, n_iter, latest = self._fit_als(params, objective, record)
-            else:
-                converged, message, n_iter, latest = self._fit_scipy(params, objective, record)
+        if self.max_iter == 0:
+            converged, message, n_iter = False, "max_iter is 0: parameters are the initial ones", 0
+        elif self.method == "als":
+            converged, message, n_iter, latest = self._fit_als(params, objective, record)
+        else:
+            converged, message, n_iter, latest = self._fit_scipy(params, objective, record)
 
         self._set_params_from(latest, ratings.shape)
         self.cost_history_ = np.asarray(costs)

@@ -7,12 +7,12 @@ The textbook objective, for item features X (items x k) and user parameters Thet
     dJ/dtheta_j = sum_i r_ij (x_i . theta_j - y_ij) x_i     + lambda theta_j
 
 The course writes these with dense Y and R; here they touch only the rated entries, so one evaluation
-costs O(ratings x k) time and O(ratings) memory: residuals are computed in cache-sized chunks into a
-reused buffer, and the two gradient sums are sparse-times-dense products over that residual matrix.
-The entries are stored major on the larger side (users for MovieLens shapes), so the rows read at
-random positions are the smaller side's: at 10M ratings a 0.85 MB X instead of a 5.6 MB Theta, which
-stays in cache and makes one evaluation 2-3x faster. :func:`dense_cost_and_gradient` is the textbook
-version, kept as the reference tests and benchmarks compare against.
+costs O(ratings x k) time and no memory beyond the gradients: one compiled pass over the entries
+(:func:`cf_core.kernels.objective_rows`) computes every residual and adds it into both gradients.
+The entries are stored as CSR rows of the larger side (users for MovieLens shapes), so the vectors read
+and updated at random positions are the smaller side's: at 10M ratings a 0.85 MB X instead of a
+5.6 MB Theta, which stays in cache. :func:`dense_cost_and_gradient` is the textbook version, kept as
+the reference tests and benchmarks compare against.
 """
 
 from __future__ import annotations
@@ -21,7 +21,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
+
+from .kernels import objective_rows, predict_pairs
+from .threads import row_parts, run_parts
 
 if TYPE_CHECKING:
     from .ratings import Ratings
@@ -35,64 +37,38 @@ __all__ = [
     "predict_entries",
 ]
 
-# Entries per chunk when gathering rows: 2 x 16384 x k doubles stay in L2 for the k a person picks here.
-CHUNK = 16384
+_NO_BIAS = np.zeros(0)
 
 
 def predict_entries(
     X: np.ndarray, Theta: np.ndarray, item_idx: np.ndarray, user_idx: np.ndarray, out: np.ndarray | None = None
 ) -> np.ndarray:
-    """``x_i . theta_j`` for each (item_idx[e], user_idx[e]), chunked so memory stays O(entries)."""
+    """``x_i . theta_j`` for each (item_idx[e], user_idx[e]), in one pass with no temporaries."""
     out = np.empty(len(item_idx)) if out is None else out
-    _predict_into(X, Theta, item_idx, user_idx, out)
+    predict_pairs(_matrix(X), _matrix(Theta), *_indices(item_idx, user_idx), out)
     return out
 
 
-def _predict_into(
-    X: np.ndarray,
-    Theta: np.ndarray,
-    item_idx: np.ndarray,
-    user_idx: np.ndarray,
-    out: np.ndarray,
-    minus: np.ndarray | None = None,
-    item_bias: np.ndarray | None = None,
-    user_bias: np.ndarray | None = None,
-) -> None:
-    """``out = x_i . theta_j (- minus[e] + item_bias[i] + user_bias[j])`` per entry.
+def _matrix(a: np.ndarray) -> np.ndarray:
+    """C-ordered float64, the layout the kernels are compiled for (no copy for the estimator's arrays)."""
+    return np.ascontiguousarray(a, dtype=np.float64)
 
-    The optional terms are applied while a chunk is in cache: a pass over the entries saved per term,
-    and no entries-sized temporaries.
-    """
-    n = len(item_idx)
-    k = X.shape[1]
-    a = np.empty((min(CHUNK, n), k))
-    b = np.empty_like(a)
-    ones = np.ones(k)
-    for start in range(0, n, CHUNK):
-        stop = min(start + CHUNK, n)
-        m = stop - start
-        # mode="clip" skips numpy's bounds-check copy; indices were validated by Ratings.
-        np.take(X, item_idx[start:stop], axis=0, out=a[:m], mode="clip")
-        np.take(Theta, user_idx[start:stop], axis=0, out=b[:m], mode="clip")
-        # Row-wise dot as multiply + matrix-vector product: measured 20% faster than einsum here.
-        np.multiply(a[:m], b[:m], out=a[:m])
-        chunk = out[start:stop]
-        np.matmul(a[:m], ones, out=chunk)
-        if minus is not None:
-            chunk -= minus[start:stop]
-        if item_bias is not None:
-            chunk += item_bias.take(item_idx[start:stop], mode="clip")
-        if user_bias is not None:
-            chunk += user_bias.take(user_idx[start:stop], mode="clip")
+
+def _indices(*positions: np.ndarray) -> list[np.ndarray]:
+    """Positions all int32 (Ratings' own, no copy) or else all int64: the two types predict_pairs takes."""
+    arrays = [np.asarray(p) for p in positions]
+    dtype = np.int32 if all(a.dtype == np.int32 for a in arrays) else np.int64
+    return [np.ascontiguousarray(a, dtype=dtype) for a in arrays]
 
 
 class SparseObjective:
-    """Cost and gradient over fixed rated entries, with the sparse structure and buffers built once.
+    """Cost and gradient over fixed rated entries, with the CSR structure built once.
 
     A solver calls it hundreds of times on the same entries, so everything that does not depend on
-    the parameters (CSR structure, residual buffer) is set up here. With ``biased=True`` the model also
-    has an item bias ``b`` and a user bias ``c`` (prediction ``x_i . theta_j + b_i + c_j``), both
-    regularized by the same lambda.
+    the parameters is set up here. With ``biased`` evaluation the model also has an item bias ``b``
+    and a user bias ``c`` (prediction ``x_i . theta_j + b_i + c_j``), both regularized by the same
+    lambda. ``n_threads`` > 1 splits each pass into row ranges run in parallel (only on data large
+    enough to gain from it, see :mod:`cf_core.threads`); results are reproducible for a given count.
     """
 
     def __init__(
@@ -102,87 +78,126 @@ class SparseObjective:
         values: np.ndarray,
         shape: tuple[int, int],
         lambda_: float,
+        *,
+        n_threads: int = 1,
     ) -> None:
         n_items, n_users = shape
-        item_idx = np.asarray(item_idx)
-        user_idx = np.asarray(user_idx)
-        # Storage order: sorted by the larger side (ties: items), the sparse matrix's row side.
-        self.items_major = n_items >= n_users
-        rows, cols, n_rows, n_cols = (
-            (item_idx, user_idx, n_items, n_users) if self.items_major else (user_idx, item_idx, n_users, n_items)
-        )
-        key = rows.astype(np.int64) * n_cols + cols
-        if len(key) > 1 and not np.all(key[1:] > key[:-1]):
-            order = np.argsort(key, kind="stable")
-            item_idx, user_idx, values = item_idx[order], user_idx[order], np.asarray(values)[order]
-            rows, cols = (item_idx, user_idx) if self.items_major else (user_idx, item_idx)
-        del key
-        #: Entries in storage order (see ``items_major``); ``residuals`` follows the same order.
-        self.item_idx = item_idx
-        self.user_idx = user_idx
-        self.values = np.asarray(values, dtype=np.float64)
         self.shape = (n_items, n_users)
         self.lambda_ = float(lambda_)
-        # int32 positions when they fit, so scipy keeps 4-byte indices instead of an 8-byte copy.
-        index_dtype = np.int32 if len(cols) < 2**31 and max(n_rows, n_cols) < 2**31 else np.int64
-        indptr = np.zeros(n_rows + 1, dtype=index_dtype)
-        np.cumsum(np.bincount(rows, minlength=n_rows), out=indptr[1:])
-        # E holds the residuals (rows = the major side); E and its transpose share one data array that
-        # is refilled per call.
-        self._E = sp.csr_array(
-            (np.zeros(len(self.values)), cols.astype(index_dtype, copy=False), indptr), shape=(n_rows, n_cols)
+        #: True when CSR rows are items (items are the larger side), False when they are users.
+        self.items_major = n_items >= n_users
+        rows, cols, n_rows = (
+            (np.asarray(item_idx), np.asarray(user_idx), n_items)
+            if self.items_major
+            else (np.asarray(user_idx), np.asarray(item_idx), n_users)
         )
-        self._Et = self._E.T
-        self.residuals = self._E.data
-        assert np.shares_memory(self._Et.data, self.residuals)
-
-    def _error_products(self, X: np.ndarray, Theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """``(E @ Theta, E^T @ X)`` for the current residual matrix E (items x users), fresh arrays."""
-        if self.items_major:
-            return self._E @ Theta, self._Et @ X
-        return self._Et @ Theta, self._E @ X
+        values = np.asarray(values)
+        key = rows.astype(np.int64) * max(n_items, n_users, 1) + cols
+        if len(key) > 1 and not np.all(key[1:] > key[:-1]):
+            order = np.argsort(key, kind="stable")
+            rows, cols, values = rows[order], cols[order], values[order]
+        del key
+        #: CSR structure: row r's entries are ``indptr[r]:indptr[r + 1]`` of ``indices`` (columns) and ``values``.
+        self.indptr = np.zeros(n_rows + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=n_rows), out=self.indptr[1:])
+        self.indices = np.ascontiguousarray(cols, dtype=np.uint32)
+        self.values = np.ascontiguousarray(values, dtype=np.float64)
+        self.n_threads = int(n_threads)
+        self._parts = row_parts(self.indptr, self.n_threads)
+        # Column-side gradient buffers (vectors, biases) for each extra thread, reused between calls.
+        self._scratch: list[tuple[np.ndarray, np.ndarray]] = []
 
     @property
     def n_ratings(self) -> int:
         return len(self.values)
 
-    def _fill_residuals(self, X: np.ndarray, Theta: np.ndarray, b: np.ndarray | None, c: np.ndarray | None) -> None:
-        _predict_into(X, Theta, self.item_idx, self.user_idx, self.residuals, self.values, b, c)
+    def _sides(self, X: np.ndarray, Theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(row side, column side) of the CSR: (X, Theta) when items are the rows."""
+        return (X, Theta) if self.items_major else (Theta, X)
+
+    def _data_term(
+        self,
+        X: np.ndarray,
+        Theta: np.ndarray,
+        b: np.ndarray | None,
+        c: np.ndarray | None,
+        grads: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None,
+    ) -> float:
+        """1/2 the sum of squared residuals; with ``grads`` = (dX, dTheta, db, dc), their data-term parts."""
+        X, Theta = _matrix(X), _matrix(Theta)
+        biased = b is not None
+        b, c = (_matrix(b), _matrix(c)) if biased else (_NO_BIAS, _NO_BIAS)
+        A, B = self._sides(X, Theta)
+        a_bias, b_bias = self._sides(b, c)
+        with_gradient = grads is not None
+        if with_gradient:
+            dX, dTheta, db, dc = grads
+            dA, dB = self._sides(dX, dTheta)
+            da_bias, db_bias = self._sides(db, dc)
+        else:
+            dA = dB = np.empty((0, X.shape[1]))
+            da_bias = db_bias = _NO_BIAS
+        parts = self._parts
+        n_parts = len(parts) - 1
+        if with_gradient:
+            dB[:] = 0.0
+            db_bias[:] = 0.0
+            while len(self._scratch) < n_parts - 1:
+                self._scratch.append((np.empty(B.shape), np.empty(B.shape[0])))
+
+        def run(p: int) -> float:
+            out_b, out_b_bias = dB, db_bias
+            if p > 0 and with_gradient:
+                out_b, out_b_bias = self._scratch[p - 1]
+                out_b[:] = 0.0
+                out_b_bias[:] = 0.0
+                out_b_bias = out_b_bias[: len(db_bias)]  # empty unless biased
+            return objective_rows(
+                A, B, self.indptr, self.indices, self.values, a_bias, b_bias,
+                parts[p], parts[p + 1], with_gradient, biased, dA, out_b, da_bias, out_b_bias,
+            )  # fmt: skip
+
+        sse = sum(run_parts(run, n_parts))
+        if with_gradient:
+            for part_b, part_b_bias in self._scratch[: n_parts - 1]:
+                dB += part_b
+                if biased:
+                    db_bias += part_b_bias
+        return 0.5 * sse
+
+    def _regularize(self, params: tuple[np.ndarray, ...], grads: tuple[np.ndarray, ...] | None) -> float:
+        """lambda/2 sum ||p||^2, and lambda p added to each gradient."""
+        lam = self.lambda_
+        if grads is not None:
+            for p, g in zip(params, grads, strict=True):
+                g += lam * p
+        return 0.5 * lam * sum(float(np.vdot(p, p)) for p in params)
 
     def cost(self, X: np.ndarray, Theta: np.ndarray, b: np.ndarray | None = None, c: np.ndarray | None = None) -> float:
         """J alone (no gradient): one pass over the entries."""
-        self._fill_residuals(X, Theta, b, c)
-        return self._cost_from_residuals(X, Theta, b, c)
+        params = (X, Theta) if b is None else (X, Theta, b, c)
+        return self._data_term(X, Theta, b, c, None) + self._regularize(params, None)
 
-    def _cost_from_residuals(self, X, Theta, b, c) -> float:
-        err = self.residuals
-        reg = float(np.vdot(X, X) + np.vdot(Theta, Theta))
-        if b is not None:
-            reg += float(b @ b + c @ c)
-        return 0.5 * float(err @ err) + 0.5 * self.lambda_ * reg
-
-    def __call__(self, X: np.ndarray, Theta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
-        """Textbook ``(J, dJ/dX, dJ/dTheta)``."""
-        self._fill_residuals(X, Theta, None, None)
-        J = self._cost_from_residuals(X, Theta, None, None)
-        dX, dTheta = self._error_products(X, Theta)
-        dX += self.lambda_ * X
-        dTheta += self.lambda_ * Theta
-        return J, dX, dTheta
+    def __call__(
+        self, X: np.ndarray, Theta: np.ndarray, out: tuple[np.ndarray, np.ndarray] | None = None
+    ) -> tuple[float, np.ndarray, np.ndarray]:
+        """Textbook ``(J, dJ/dX, dJ/dTheta)``; ``out`` = (dX, dTheta) arrays to write the gradients into."""
+        dX, dTheta = (np.empty(X.shape), np.empty(Theta.shape)) if out is None else out
+        data = self._data_term(X, Theta, None, None, (dX, dTheta, _NO_BIAS, _NO_BIAS))
+        return data + self._regularize((X, Theta), (dX, dTheta)), dX, dTheta
 
     def biased(
-        self, X: np.ndarray, Theta: np.ndarray, b: np.ndarray, c: np.ndarray
+        self,
+        X: np.ndarray,
+        Theta: np.ndarray,
+        b: np.ndarray,
+        c: np.ndarray,
+        out: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None,
     ) -> tuple[float, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Biased-MF ``(J, dX, dTheta, db, dc)`` for prediction ``x_i . theta_j + b_i + c_j``."""
-        self._fill_residuals(X, Theta, b, c)
-        J = self._cost_from_residuals(X, Theta, b, c)
-        err = self.residuals
-        dX, dTheta = self._error_products(X, Theta)
-        dX += self.lambda_ * X
-        dTheta += self.lambda_ * Theta
-        db = np.bincount(self.item_idx, weights=err, minlength=self.shape[0]) + self.lambda_ * b
-        dc = np.bincount(self.user_idx, weights=err, minlength=self.shape[1]) + self.lambda_ * c
-        return J, dX, dTheta, db, dc
+        grads = tuple(np.empty(np.shape(a)) for a in (X, Theta, b, c)) if out is None else out
+        data = self._data_term(X, Theta, b, c, grads)
+        return (data + self._regularize((X, Theta, b, c), grads), *grads)
 
 
 def cost_and_gradient(

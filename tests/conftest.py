@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, settings
 
-from cf_core import Ratings
+from cf_core import Ratings, threads
 
 # deadline=None: timings on a shared 2-core machine are noise, and speed is measured in benchmarks instead.
 settings.register_profile(
@@ -111,3 +111,9 @@ def low_rank_split(
 def low_rank() -> LowRank:
     """A 40 x 30 rank-2 problem with noise 0.1 and held-out entries, for recovery tests."""
     return low_rank_split()
+
+
+@pytest.fixture
+def split_everything(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Let tiny problems be split between threads, so unit tests run the threaded code path."""
+    monkeypatch.setattr(threads, "MIN_ENTRIES_PER_THREAD", 3)

@@ -112,3 +112,16 @@ def test_repeated_sweeps_on_one_objective_match_fresh_objectives(make_problem) -
     X3, T3, _, _ = als_sweep(objective_for(p, 1.0), X1, T1)
     np.testing.assert_array_equal(X2, X3)
     np.testing.assert_array_equal(T2, T3)
+
+
+def test_threads_give_the_same_sweep(make_problem, split_everything) -> None:
+    p = make_problem(19, 13, 3, density=0.6, seed=8)
+    r = p.ratings
+    rng = np.random.default_rng(2)
+    b0, c0 = rng.normal(size=r.n_items), rng.normal(size=r.n_users)
+    one = SparseObjective(r.item_idx, r.user_idx, r.values, r.shape, 1.3)
+    many = SparseObjective(r.item_idx, r.user_idx, r.values, r.shape, 1.3, n_threads=2)
+    for biases in ((None, None), (b0, c0)):
+        threaded, single = als_sweep(many, p.X, p.Theta, *biases), als_sweep(one, p.X, p.Theta, *biases)
+        for got, expected in zip(threaded, single, strict=True):
+            np.testing.assert_array_equal(got, expected)  # rows are solved independently: no sum is reordered

@@ -22,7 +22,7 @@ from cf_core.objective import SparseObjective
 from cf_core.synthetic import synthetic_ratings
 
 METHODS = ["L-BFGS-B", "CG", "als"]
-PARAM_NAMES = ["num_features", "lambda_", "max_iter", "normalize", "method", "init", "tol", "random_state"]
+PARAM_NAMES = ["num_features", "lambda_", "max_iter", "normalize", "method", "init", "tol", "random_state", "n_jobs"]
 
 
 def fitted(ratings: Ratings, **params) -> CollaborativeFiltering:
@@ -116,6 +116,10 @@ def test_R_with_ratings_is_an_error(tiny_ratings: Ratings) -> None:
         ("tol", -1e-3),
         ("tol", "small"),
         ("tol", True),
+        ("n_jobs", 0),
+        ("n_jobs", 1.5),
+        ("n_jobs", True),
+        ("n_jobs", "all"),
     ],
 )
 def test_invalid_params_fail_at_fit_naming_the_parameter(tiny_ratings: Ratings, param: str, value) -> None:
@@ -293,6 +297,23 @@ def test_same_seed_same_fit_different_seed_different_fit(make_problem, method: s
     np.testing.assert_array_equal(a.cost_history_, b.cost_history_)
     assert not np.allclose(a.X_, c.X_)
     assert a.cost_history_[0] != c.cost_history_[0]
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("normalize", [None, "biases"])
+def test_threads_reproduce_and_agree_with_one_thread(make_problem, split_everything, method: str, normalize) -> None:
+    """n_jobs splits each pass into row ranges: repeatable for a given count, equal to one thread up to rounding."""
+    p = make_problem(30, 17, 3, density=0.6, seed=6)
+
+    def fit(n_jobs: int | None) -> CollaborativeFiltering:
+        model = CollaborativeFiltering(3, 0.5, 15, normalize=normalize, method=method, random_state=0, n_jobs=n_jobs)
+        return model.fit(p.ratings)
+
+    one, two, again = fit(None), fit(2), fit(2)
+    np.testing.assert_array_equal(two.X_, again.X_)
+    np.testing.assert_array_equal(two.cost_history_, again.cost_history_)
+    np.testing.assert_allclose(two.cost_history_, one.cost_history_, rtol=1e-9)
+    np.testing.assert_allclose(two.predict_matrix(), one.predict_matrix(), rtol=1e-6, atol=1e-8)
 
 
 def test_generator_random_state(tiny_ratings: Ratings) -> None:

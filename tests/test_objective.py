@@ -9,7 +9,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import cf_core.objective as objective_module
 from cf_core import Ratings, check_gradient, cost_and_gradient, dense_cost_and_gradient
 from cf_core.objective import SparseObjective, predict_entries
 
@@ -91,12 +90,42 @@ def test_objective_is_reusable_across_calls(make_problem) -> None:
     np.testing.assert_array_equal(first[1], again[1])
 
 
-def test_predict_entries_across_chunks(monkeypatch: pytest.MonkeyPatch, make_problem) -> None:
+@pytest.mark.parametrize("dtype", [np.int32, np.int64])
+def test_predict_entries_for_pairs_in_any_order(make_problem, dtype) -> None:
+    """Pairs unsorted and repeated (a validation set, a user's candidates): each is its own dot product."""
     p = make_problem(9, 8, 3, density=0.9, seed=5)
+    rng = np.random.default_rng(0)
+    items, users = rng.integers(0, 9, 50).astype(dtype), rng.integers(0, 8, 50).astype(dtype)
+    got = predict_entries(p.X, p.Theta, items, users)
+    np.testing.assert_allclose(got, np.sum(p.X[items] * p.Theta[users], axis=1), rtol=1e-13)
+
+
+@pytest.mark.parametrize("n_threads", [2, 3])
+def test_threads_give_the_same_objective(make_problem, split_everything, n_threads: int) -> None:
+    p = make_problem(23, 11, 3, density=0.7, seed=9)
     r = p.ratings
-    monkeypatch.setattr(objective_module, "CHUNK", 7)  # several chunks, the last one partial
-    got = predict_entries(p.X, p.Theta, r.item_idx, r.user_idx)
-    np.testing.assert_allclose(got, np.sum(p.X[r.item_idx] * p.Theta[r.user_idx], axis=1), rtol=1e-13)
+    rng = np.random.default_rng(1)
+    b, c = rng.normal(size=r.n_items), rng.normal(size=r.n_users)
+    one = SparseObjective(r.item_idx, r.user_idx, r.values, r.shape, 0.6)
+    many = SparseObjective(r.item_idx, r.user_idx, r.values, r.shape, 0.6, n_threads=n_threads)
+    assert len(many._parts) - 1 == n_threads
+    for _ in range(2):  # the second call reuses the per-thread buffers, which must start from zero again
+        for a, e in zip(many(p.X, p.Theta), one(p.X, p.Theta), strict=True):
+            np.testing.assert_allclose(a, e, rtol=1e-12)
+        for a, e in zip(many.biased(p.X, p.Theta, b, c), one.biased(p.X, p.Theta, b, c), strict=True):
+            np.testing.assert_allclose(a, e, rtol=1e-12)
+    assert many.cost(p.X, p.Theta, b, c) == pytest.approx(one.cost(p.X, p.Theta, b, c), rel=1e-12)
+
+
+def test_gradients_written_into_given_arrays(make_problem) -> None:
+    p = make_problem(6, 7, 2, seed=3)
+    r = p.ratings
+    obj = SparseObjective(r.item_idx, r.user_idx, r.values, r.shape, 0.9)
+    dX, dTheta = np.full(p.X.shape, np.nan), np.full(p.Theta.shape, np.nan)
+    J, gX, gTheta = obj(p.X, p.Theta, out=(dX, dTheta))
+    assert gX is dX and gTheta is dTheta
+    J_ref, dX_ref, dTheta_ref = dense_cost_and_gradient(p.X, p.Theta, p.Y, p.R, 0.9)
+    assert rel(J, J_ref) < 1e-12 and rel(dX, dX_ref) < 1e-12 and rel(dTheta, dTheta_ref) < 1e-12
 
 
 def test_shape_mismatch_is_a_clear_error(make_problem) -> None:
