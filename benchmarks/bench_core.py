@@ -18,10 +18,10 @@ Every fit runs with one BLAS thread (the estimator's own ``threadpool_limits(1)`
 the same), and both models use ``normalize=None`` so they minimize the identical cost: their final costs
 should agree. ``--threads N`` adds the sparse rows again with ``n_jobs=N``. ``--c-reference`` times the
 same fused pass written in C (``reference_kernel.c``, gcc -O3 -march=native, k fixed at compile time) on
-the same data: a yardstick for what one core does for this pass at all. ``--quality`` adds test RMSE of
-a small ``cf_core.evaluation.sweep`` on the 100k set.
+the same data: a yardstick for what one core does for this pass at all. Held-out accuracy is
+``bench_quality.py``'s.
 
-    python benchmarks/bench_core.py [--sizes 100k,1m,10m] [--threads 2] [--c-reference] [--quality]
+    python benchmarks/bench_core.py [--sizes 100k,1m,10m] [--threads 2] [--c-reference] [--repeat N]
 """
 
 from __future__ import annotations
@@ -414,46 +414,9 @@ def check_targets(rows: list[dict[str, Any]], bandwidth: float) -> list[str]:
     return lines
 
 
-def quality(seed: int = SEED) -> None:
-    """Test RMSE of a small sweep on the 100k synthetic set (80/20 split), both normalizations."""
-    from cf_core.evaluation import rmse, sweep, train_test_split
-
-    n_users, n_items, n_ratings = MOVIELENS_SHAPES["100k"]
-    ratings = synthetic_ratings(n_users, n_items, n_ratings, random_state=seed)
-    train, test = train_test_split(ratings, 0.2, random_state=seed)
-    item_means = train.item_means()
-    print("\nQuality on the 100k synthetic set (80/20 train_test_split; synthetic, not MovieLens):")
-    print(f"  baselines: global mean RMSE {rmse(test.values, np.full(test.n_ratings, train.values.mean())):.4f}, ")
-    print(f"             item mean RMSE {rmse(test.values, item_means[test.item_idx]):.4f}")
-    best: tuple[float, str] | None = None
-    for normalize in ("biases", "mean"):
-        start = time.perf_counter()
-        table = sweep(
-            train,
-            [2, 5, 10],
-            [0.3, 1.0, 3.0, 10.0, 30.0],
-            validation=test,
-            random_state=seed,
-            normalize=normalize,
-            max_iter=LBFGS_ITERATIONS,
-        )
-        total = time.perf_counter() - start
-        top = table.loc[table["validation_rmse"].idxmin()]
-        print(
-            f"  normalize={normalize!r}: best test RMSE {top['validation_rmse']:.4f} at k={int(top['num_features'])}, "
-            f"lambda={top['lambda_']:g} (train {top['train_rmse']:.4f}); {len(table)} fits in {total:.1f} s, "
-            f"{table['fit_seconds'].median():.2f} s median per fit (max {table['fit_seconds'].max():.2f} s)"
-        )
-        if best is None or top["validation_rmse"] < best[0]:
-            best = (float(top["validation_rmse"]), f"normalize={normalize!r}, k={int(top['num_features'])}")
-    if best is not None:
-        print(f"  best overall: test RMSE {best[0]:.4f} ({best[1]})")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100k,1m", help="comma-separated from 100k, 1m, 10m (default 100k,1m)")
-    parser.add_argument("--quality", action="store_true", help="also report test RMSE of a sweep on 100k")
     parser.add_argument("--threads", type=int, default=1, help="also run the sparse rows with n_jobs=N (N > 1)")
     parser.add_argument("--c-reference", action="store_true", help="also time the pass in C (needs gcc)")
     parser.add_argument("--no-dense", action="store_true", help="skip the dense textbook rows")
@@ -522,8 +485,6 @@ def main() -> None:
     print()
     for line in check_targets(rows, bandwidth):
         print(line)
-    if args.quality:
-        quality()
 
 
 if __name__ == "__main__":
