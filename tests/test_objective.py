@@ -231,3 +231,17 @@ def test_check_gradient_refuses_to_check_nothing(make_problem):
     p = make_problem(6, 5, 2, density=0.5, seed=1)
     with pytest.raises(ValueError, match="n_checks"):
         check_gradient(p.X, p.Theta, p.ratings, 1.0, n_checks=0)
+
+
+def test_out_of_range_positions_are_refused_before_the_kernels(make_problem) -> None:
+    """The compiled loops skip bounds checks, so a bad position must be a clear error, never a stray read."""
+    p = make_problem(4, 3, 2)
+    r = p.ratings
+    with pytest.raises(ValueError, match="user position 3 out of range for 3 users"):
+        predict_entries(p.X, p.Theta, np.array([0, 1]), np.array([2, 3]))
+    with pytest.raises(ValueError, match="item position -1 out of range for 4 items"):
+        predict_entries(p.X, p.Theta, np.array([-1]), np.array([0]))
+    with pytest.raises(ValueError, match="item position 4 out of range for 4 items"):
+        SparseObjective(np.r_[r.item_idx, 4], np.r_[r.user_idx, 0], np.r_[r.values, 1.0], r.shape, 1.0)
+    with pytest.raises(ValueError, match="differ in length"):
+        SparseObjective(r.item_idx, r.user_idx, r.values[:-1], r.shape, 1.0)
