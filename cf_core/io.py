@@ -64,7 +64,7 @@ import pandas as pd
 import scipy.io
 import scipy.sparse
 
-from .ratings import Ratings
+from .ratings import Ratings, natural_order
 
 __all__ = [
     "DataFormatError",
@@ -638,9 +638,6 @@ def _ints_spelled_canonically(text: _Text, has_header: bool, columns: dict[int, 
     return True
 
 
-_CANONICAL_INT = r"0|-?[1-9][0-9]{0,17}"
-
-
 def _label_order(
     codes: np.ndarray, labels: pd.Index, kind: str, parsed_as_ints: bool, marked_int: bool, name: str
 ) -> tuple[np.ndarray, pd.Index]:
@@ -651,21 +648,13 @@ def _label_order(
     """
     if parsed_as_ints:  # every label is a canonical integer, already in numeric order
         return codes, labels if marked_int else pd.Index(np.asarray(labels).astype(str), dtype="str")
-    if marked_int:
-        ints = _labels_to_int(labels, kind, name)
-        text_last = np.zeros(len(labels), dtype=bool)
-    else:
-        texts = pd.Series(np.asarray(labels, dtype=object), dtype=object)
-        is_int = texts.str.fullmatch(_CANONICAL_INT).to_numpy(dtype=bool)
-        if not is_int.any():
-            return codes, labels
-        ints = np.zeros(len(labels), dtype=np.int64)
-        ints[is_int] = pd.to_numeric(texts[is_int]).to_numpy(dtype=np.int64)
-        text_last = ~is_int
-    perm = np.lexsort((np.arange(len(labels)), ints, text_last))  # last key sorts first
+    if not marked_int:
+        return natural_order(codes, labels)
+    ints = _labels_to_int(labels, kind, name)
+    perm = np.lexsort((np.arange(len(labels)), ints))
     rank = np.empty_like(perm)
     rank[perm] = np.arange(len(perm))
-    return rank[codes], pd.Index(ints[perm]) if marked_int else labels[perm]
+    return rank[codes], pd.Index(ints[perm])
 
 
 def _string_categories(categories: pd.Index) -> bool:

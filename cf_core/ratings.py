@@ -55,6 +55,30 @@ def _is_count(x: object) -> bool:
     return isinstance(x, (int, np.integer)) and not isinstance(x, bool)
 
 
+_CANONICAL_INT = r"0|-?[1-9][0-9]{0,17}"
+
+
+def natural_order(codes: np.ndarray, labels: pd.Index) -> tuple[np.ndarray, pd.Index]:
+    """Re-rank sorted text labels "naturally": those spelled as plain integers by value ("2" before "10"),
+    then all others as text. Returns the entries' new codes and the reordered labels.
+
+    Long data holds no label order of its own; this one keeps ids that happen to be strings in the order a
+    person expects, and is the same whether the data comes from a DataFrame or from a file.
+    """
+    if not (pd.api.types.is_string_dtype(labels.dtype) or labels.dtype == object) or not len(labels):
+        return codes, labels
+    texts = pd.Series(np.asarray(labels, dtype=object), dtype=object)
+    is_int = texts.str.fullmatch(_CANONICAL_INT).eq(True).to_numpy()  # non-strings give NaN: not integers
+    if not is_int.any():
+        return codes, labels
+    ints = np.zeros(len(labels), dtype=np.int64)
+    ints[is_int] = pd.to_numeric(texts[is_int]).to_numpy(dtype=np.int64)
+    perm = np.lexsort((np.arange(len(labels)), ints, ~is_int))  # integers first by value, then text as it was
+    rank = np.empty_like(perm)
+    rank[perm] = np.arange(len(perm))
+    return rank[codes], labels[perm]
+
+
 def _readonly(a: np.ndarray) -> np.ndarray:
     a.flags.writeable = False
     return a
@@ -208,7 +232,8 @@ class Ratings:
         """From a long table of (user, item, rating) rows, one row per rating.
 
         ``duplicates`` says what to do with repeated (user, item) pairs: "error" (default), "last" or "mean".
-        Labels are sorted, so the same ratings give the same positions whatever the row order.
+        Labels are sorted, so the same ratings give the same positions whatever the row order: numbers by
+        value, text labels "naturally" (:func:`natural_order`, as :func:`cf_core.io.load_ratings` does).
         """
         missing = [c for c in (user, item, rating) if c not in df.columns]
         if missing:
@@ -223,8 +248,8 @@ class Ratings:
             raise ValueError(
                 f"{len(missing_rows)} rows have an empty user, item or rating: rows {_list_some(list(missing_rows))}"
             )
-        item_codes, item_labels = pd.factorize(df[item], sort=True)
-        user_codes, user_labels = pd.factorize(df[user], sort=True)
+        item_codes, item_labels = natural_order(*pd.factorize(df[item], sort=True))
+        user_codes, user_labels = natural_order(*pd.factorize(df[user], sort=True))
         vals = values.to_numpy(dtype=np.float64)
         if duplicates not in ("error", "last", "mean"):
             raise ValueError(f"duplicates must be 'error', 'last' or 'mean', got {duplicates!r}")

@@ -100,6 +100,15 @@ def test_from_long_custom_columns_and_labels_sorted() -> None:
     np.testing.assert_array_equal(Y, [[3, 0], [5, 4]])
 
 
+@given(st.lists(st.one_of(st.integers(-30, 300).map(str), st.text(min_size=1, max_size=3)), min_size=1, unique=True))
+def test_from_long_orders_text_labels_like_load_ratings(labels: list[str]) -> None:
+    """Ids that are strings ("2", "10") come in natural order, as a long file's do; the rest as text after them."""
+    df = pd.DataFrame({"user": labels, "item": "x", "rating": 3.0})
+    users = Ratings.from_long(df).users.tolist()
+    canonical = [u for u in users if re.fullmatch(r"0|-?[1-9][0-9]*", u)]
+    assert users == sorted(canonical, key=int) + sorted(u for u in users if u not in canonical)
+
+
 @pytest.mark.parametrize(("how", "expected"), [("last", 2.0), ("mean", 3.0)])
 def test_from_long_duplicate_policies(how: str, expected: float) -> None:
     df = pd.DataFrame({"user": ["u", "u", "v"], "item": ["i", "i", "i"], "rating": [4.0, 2.0, 1.0]})
