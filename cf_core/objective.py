@@ -164,11 +164,12 @@ class SparseObjective:
 
         def run(p: int) -> float:
             out_b, out_b_bias = dB, db_bias
-            if p > 0 and with_gradient:
-                out_b, out_b_bias = self._scratch[p - 1]
+            if p > 0 and with_gradient:  # threads after the first accumulate into their own buffers
+                out_b = self._scratch[p - 1][0]
                 out_b[:] = 0.0
-                out_b_bias[:] = 0.0
-                out_b_bias = out_b_bias[: len(db_bias)]  # empty unless biased
+                if biased:
+                    out_b_bias = self._scratch[p - 1][1]
+                    out_b_bias[:] = 0.0
             return objective_rows(
                 A, B, self.indptr, self.indices, self.values, a_bias, b_bias,
                 parts[p], parts[p + 1], with_gradient, biased, dA, out_b, da_bias, out_b_bias,
