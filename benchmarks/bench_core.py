@@ -265,10 +265,13 @@ def run_c_reference(ratings: Ratings) -> dict[str, Any]:
     def evaluate() -> float:
         return fused(ctypes.c_int64(A.shape[0]), ctypes.c_int64(B.shape[0]), *pointers)
 
-    # Same numbers as the real kernel, so the two are timed on the same work.
+    # Same numbers as the real kernel (cost and both data-term gradients), so both time the same work.
     _, dX, dTheta = objective(X, Theta)
     expected = objective.cost(X, Theta) - 0.5 * LAMBDA * (np.vdot(X, X) + np.vdot(Theta, Theta))
     assert abs(0.5 * evaluate() - expected) <= 1e-9 * expected
+    grad_A, grad_B = (dX - LAMBDA * X, dTheta - LAMBDA * Theta)[:: 1 if objective.items_major else -1]
+    np.testing.assert_allclose(dA, grad_A, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(dB, grad_B, rtol=1e-9, atol=1e-9)
     eval_s, eval_cpu_s = median_time(evaluate)
     return {"eval_s": eval_s, "eval_cpu_s": eval_cpu_s, "bytes": sparse_bytes(ratings, K)}
 

@@ -258,6 +258,7 @@ class CollaborativeFiltering:
         """
         # One BLAS thread for the whole fit: the products here are small, thread hand-offs cost more than
         # they give, and an OpenBLAS worker woken by a single threaded call spins ~0.1 s of CPU afterwards.
+        self._validate_params()
         with threadpool_limits(limits=1, user_api="blas"):
             return self._fit(as_ratings(Y, R), callback, validation)
 
@@ -267,7 +268,6 @@ class CollaborativeFiltering:
         callback: Callable[[TrainingProgress], bool | None] | None,
         validation: Ratings | None,
     ) -> CollaborativeFiltering:
-        self._validate_params()
         if validation is not None and (
             validation.shape != ratings.shape
             or not validation.items.equals(ratings.items)
