@@ -36,19 +36,28 @@ class _Rows:
     parts: np.ndarray  # row ranges for the threads
 
     def solve(
-        self, F: np.ndarray, other_bias: np.ndarray | None, lambda_: float
+        self,
+        F: np.ndarray,
+        other_bias: np.ndarray | None,
+        lambda_: float,
+        bias_lambda: float,
+        weights: np.ndarray | None,
     ) -> tuple[np.ndarray, np.ndarray | None]:
-        """Every row's ridge solution with the column side's vectors ``F`` (and biases) fixed."""
+        """Every row's ridge solution with the column side's vectors ``F`` (and biases) fixed.
+
+        ``weights`` scale each row's penalty (the weighted regularization), None for the textbook one.
+        """
         n_rows = len(self.indptr) - 1
         biased = other_bias is not None
         out = np.empty((n_rows, F.shape[1]))
         out_bias = np.empty(n_rows) if biased else _NO_BIAS
         bias_in = np.ascontiguousarray(other_bias, dtype=np.float64) if biased else _NO_BIAS
         F = np.ascontiguousarray(F, dtype=np.float64)
+        row_weights = _NO_BIAS if weights is None else weights
 
         def run(p: int) -> None:
             ridge_rows(
-                self.indptr, self.indices, self.targets, F, bias_in, biased, lambda_,
+                self.indptr, self.indices, self.targets, F, bias_in, biased, lambda_, bias_lambda, row_weights,
                 self.parts[p], self.parts[p + 1], out, out_bias,
             )  # fmt: skip
 
@@ -82,10 +91,11 @@ def als_sweep(
     """One ALS sweep: all item rows with Theta fixed, then all user rows with X fixed.
 
     With biases (``b`` per item, ``c`` per user) each solve also fits the row's own bias, through a
-    constant-1 feature on the fixed side.
+    constant-1 feature on the fixed side. The objective's penalty (bias lambda, weighted rows) is the one
+    each row's ridge problem uses, so the sweep minimizes exactly the cost the objective reports.
     """
     item_rows, user_rows = _layouts(objective)
-    lam = objective.lambda_
-    X, b = item_rows.solve(Theta, c, lam)
-    Theta, c = user_rows.solve(X, b, lam)
+    pen = objective.penalty
+    X, b = item_rows.solve(Theta, c, pen.lambda_, pen.bias_lambda, pen.item_weights)
+    Theta, c = user_rows.solve(X, b, pen.lambda_, pen.bias_lambda, pen.user_weights)
     return X, Theta, b, c

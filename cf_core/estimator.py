@@ -20,7 +20,7 @@ import scipy.optimize
 from threadpoolctl import threadpool_limits
 
 from .als import als_sweep
-from .objective import SparseObjective, predict_entries
+from .objective import REGULARIZATIONS, SparseObjective, predict_entries
 from .ratings import Ratings
 from .threads import resolve_n_jobs
 
@@ -105,6 +105,14 @@ class CollaborativeFiltering:
         k, the number of latent features per item and per user.
     lambda_ : float
         Regularization strength lambda (>= 0).
+    bias_lambda : float or None
+        With ``normalize="biases"``, the biases' own regularization strength; None: the same as
+        ``lambda_`` (the textbook single lambda). Biases usually want less shrinking than the factors.
+    regularization : {"l2", "weighted"}
+        "l2": the textbook ``lambda/2 (|X|^2 + |Theta|^2)``. "weighted": each item's and each user's
+        penalty multiplied by its number of ratings (ALS-WR, Zhou et al. 2008; what Spark MLlib's ALS
+        minimizes), so rows with many ratings are shrunk as much, relative to their data, as rows with few.
+        Biases are weighted like their row. See :mod:`cf_core.objective`.
     max_iter : int
         Solver iterations (ALS: sweeps over items then users).
     normalize : {"mean", None, "biases"}
@@ -133,6 +141,8 @@ class CollaborativeFiltering:
         lambda_: float = 1.0,
         max_iter: int = 100,
         *,
+        bias_lambda: float | None = None,
+        regularization: str = "l2",
         normalize: str | None = "mean",
         method: str = "L-BFGS-B",
         init: str = "uniform",
@@ -143,6 +153,8 @@ class CollaborativeFiltering:
         self.num_features = num_features
         self.lambda_ = lambda_
         self.max_iter = max_iter
+        self.bias_lambda = bias_lambda
+        self.regularization = regularization
         self.normalize = normalize
         self.method = method
         self.init = init
@@ -177,6 +189,13 @@ class CollaborativeFiltering:
         lam = self.lambda_
         if isinstance(lam, bool) or not isinstance(lam, (int, float, np.number)) or not np.isfinite(lam) or lam < 0:
             raise ValueError(f"lambda_ must be a finite number >= 0, got {lam!r}")
+        blam = self.bias_lambda
+        if blam is not None and (
+            isinstance(blam, bool) or not isinstance(blam, (int, float, np.number)) or not np.isfinite(blam) or blam < 0
+        ):
+            raise ValueError(f"bias_lambda must be None (same as lambda_) or a finite number >= 0, got {blam!r}")
+        if self.regularization not in REGULARIZATIONS:
+            raise ValueError(f"regularization must be one of {REGULARIZATIONS}, got {self.regularization!r}")
         it = self.max_iter
         if isinstance(it, bool) or not isinstance(it, (int, np.integer)) or it < 0:
             raise ValueError(f"max_iter must be an integer >= 0, got {it!r}")
@@ -290,6 +309,8 @@ class CollaborativeFiltering:
             ratings.values - offsets[ratings.item_idx],
             ratings.shape,
             self.lambda_,
+            bias_lambda=self.bias_lambda,
+            regularization=self.regularization,
             n_threads=resolve_n_jobs(self.n_jobs),
         )
         params = self._initialize_thetas(ratings.n_items, ratings.n_users, rng)
@@ -543,11 +564,13 @@ class CollaborativeFiltering:
         biased = self.normalize == "biases"
         A = self.X_[rated]
         target = y[rated] - self.offsets_[rated] - self.item_bias_[rated]
+        weight = max(int(rated.sum()), 1) if self.regularization == "weighted" else 1
+        penalty = np.full(self.num_features, float(self.lambda_) * weight)
         if biased:
             A = np.hstack([A, np.ones((len(A), 1))])
-        solution = np.linalg.solve(
-            A.T @ A + self.lambda_ * np.eye(A.shape[1]) + 1e-12 * np.eye(A.shape[1]), A.T @ target
-        )
+            blam = self.lambda_ if self.bias_lambda is None else self.bias_lambda
+            penalty = np.append(penalty, float(blam) * weight)
+        solution = np.linalg.solve(A.T @ A + np.diag(penalty + 1e-12), A.T @ target)
         theta, bias = (solution[:-1], float(solution[-1])) if biased else (solution, 0.0)
         scores = self.X_ @ theta + self.offsets_ + self.item_bias_ + bias
         pred = self._clip(scores.copy(), True)

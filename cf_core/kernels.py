@@ -151,18 +151,20 @@ def _solve_upper_spd(G, rhs):  # pragma: no cover - compiled
 
 
 @numba.njit(
-    types.void(_INDPTR, _INDICES, _IN, _IN_VECTORS, _IN, _b1, _f8, _i8, _i8, _OUT_VECTORS, _OUT),
+    types.void(_INDPTR, _INDICES, _IN, _IN_VECTORS, _IN, _b1, _f8, _f8, _IN, _i8, _i8, _OUT_VECTORS, _OUT),
     nogil=True, cache=True, fastmath=_FAST, boundscheck=False,
 )  # fmt: skip
 def ridge_rows(
-    indptr, indices, targets, F, other_bias, biased, lambda_, r0, r1, out, out_bias
+    indptr, indices, targets, F, other_bias, biased, lambda_, bias_lambda, weights, r0, r1, out, out_bias
 ):  # pragma: no cover - compiled; covered through als_sweep
     """ALS half-step for rows ``r0..r1``: each row's regularized least-squares optimum with ``F`` fixed.
 
-    Row r solves ``(sum_c f_c f_c^T + lambda I) w = sum_c y f_c`` over its entries (column c, target y);
-    with ``biased`` the fixed side gets a constant-1 feature whose weight is the row's own bias, and the
-    target loses the column's bias ``other_bias[c]``. The Gram matrix (upper triangle) is accumulated
-    four entries at a time, then solved in place; nothing entries x k x k is ever stored.
+    Row r solves ``(sum_c f_c f_c^T + lambda w_r I) x = sum_c y f_c`` over its entries (column c, target
+    y), where ``w_r = weights[r]`` (the weighted penalty) or 1 when ``weights`` is empty; with ``biased``
+    the fixed side gets a constant-1 feature whose weight is the row's own bias (penalty
+    ``bias_lambda w_r``), and the target loses the column's bias ``other_bias[c]``. The Gram matrix (upper
+    triangle) is accumulated four entries at a time, then solved in place; nothing entries x k x k is
+    ever stored.
     """
     k = F.shape[1]
     d = k + 1 if biased else k
@@ -204,8 +206,11 @@ def ridge_rows(
             if biased:
                 G[k, k] += 1.0 + w1 + w2 + w3
                 rhs[k] += (y0 + y1) + (y2 + y3)
-        for s in range(d):
-            G[s, s] += lambda_ + JITTER
+        w = weights[r] if len(weights) else 1.0
+        for s in range(k):
+            G[s, s] += lambda_ * w + JITTER
+        if biased:
+            G[k, k] += bias_lambda * w + JITTER
         _solve_upper_spd(G, rhs)
         for t in range(k):
             out[r, t] = rhs[t]

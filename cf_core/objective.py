@@ -6,6 +6,18 @@ The textbook objective, for item features X (items x k) and user parameters Thet
     dJ/dx_i     = sum_j r_ij (x_i . theta_j - y_ij) theta_j + lambda x_i
     dJ/dtheta_j = sum_i r_ij (x_i . theta_j - y_ij) x_i     + lambda theta_j
 
+Two options the field uses change only the penalty (:class:`Penalty`): ``bias_lambda``, the biases' own
+strength in biased MF (default: lambda), and ``regularization="weighted"`` (ALS-WR, Zhou et al. 2008, the
+form Spark MLlib's ALS minimizes), where each row's penalty is scaled by its number of ratings::
+
+    J = 1/2 sum_rated (x_i . theta_j [+ b_i + c_j] - y_ij)^2
+        + lambda/2 (sum_i n_i |x_i|^2 + sum_j n_j |theta_j|^2) [+ bias_lambda/2 (sum_i n_i b_i^2 + sum_j n_j c_j^2)]
+
+with n_i the ratings of item i and n_j those of user j. A bias is weighted like the vector of the same
+row, so each row's whole ridge problem keeps the textbook shape with its lambdas scaled by n (what ALS-WR
+solves); a row with no ratings counts as n = 1, so it is still pulled to zero instead of left where the
+solver started (its factors are not determined by the data).
+
 The course writes these with dense Y and R; here they touch only the rated entries, so one evaluation
 costs O(ratings x k) time and no memory beyond the gradients: one compiled pass over the entries
 (:func:`cf_core.kernels.objective_rows`) computes every residual and adds it into both gradients.
@@ -29,6 +41,8 @@ if TYPE_CHECKING:
     from .ratings import Ratings
 
 __all__ = [
+    "REGULARIZATIONS",
+    "Penalty",
     "SparseObjective",
     "cost_and_gradient",
     "dense_cost_and_gradient",
@@ -38,6 +52,66 @@ __all__ = [
 ]
 
 _NO_BIAS = np.zeros(0)
+
+#: ``"l2"``: the textbook lambda/2 |p|^2; ``"weighted"``: each row's penalty times its number of ratings.
+REGULARIZATIONS = ("l2", "weighted")
+
+
+def rating_counts(idx: np.ndarray, n: int) -> np.ndarray:
+    """Ratings per position, as float penalty weights; a position with none counts as 1 (see the module doc)."""
+    return np.maximum(np.bincount(np.asarray(idx), minlength=n), 1).astype(np.float64)
+
+
+@dataclass(frozen=True)
+class Penalty:
+    """The regularization term: strengths for the factor vectors and the biases, and per-row weights.
+
+    ``item_weights`` / ``user_weights`` are None for the textbook penalty and the rating counts n_i / n_j
+    for ``"weighted"``. Rows that share a weight share it for their vector and their bias.
+    """
+
+    lambda_: float
+    bias_lambda: float
+    item_weights: np.ndarray | None = None
+    user_weights: np.ndarray | None = None
+
+    @classmethod
+    def build(
+        cls,
+        lambda_: float,
+        bias_lambda: float | None,
+        regularization: str,
+        item_idx: np.ndarray,
+        user_idx: np.ndarray,
+        shape: tuple[int, int],
+    ) -> Penalty:
+        if regularization not in REGULARIZATIONS:
+            raise ValueError(f"regularization must be one of {REGULARIZATIONS}, got {regularization!r}")
+        lam = float(lambda_)
+        blam = lam if bias_lambda is None else float(bias_lambda)
+        if regularization == "l2":
+            return cls(lam, blam)
+        return cls(lam, blam, rating_counts(item_idx, shape[0]), rating_counts(user_idx, shape[1]))
+
+    @property
+    def weighted(self) -> bool:
+        return self.item_weights is not None
+
+    def __call__(self, params: tuple[np.ndarray, ...], grads: tuple[np.ndarray, ...] | None) -> float:
+        """The penalty for (X, Theta[, b, c]); with ``grads``, its gradient added to each of them."""
+        strengths = (self.lambda_, self.lambda_, self.bias_lambda, self.bias_lambda)
+        weights = (self.item_weights, self.user_weights, self.item_weights, self.user_weights)
+        squares = []
+        for n, p in enumerate(params):
+            w = weights[n]
+            wp = p if w is None else (w[:, None] * p if p.ndim == 2 else w * p)
+            if grads is not None:
+                g = grads[n]  # in place: the caller's arrays (views of one flat vector)
+                g += strengths[n] * wp
+            squares.append(float(np.vdot(p, wp)))
+        if len(params) == 2 or self.bias_lambda == self.lambda_:
+            return 0.5 * self.lambda_ * sum(squares)
+        return 0.5 * self.lambda_ * sum(squares[:2]) + 0.5 * self.bias_lambda * sum(squares[2:])
 
 
 def predict_entries(
@@ -77,8 +151,9 @@ class SparseObjective:
 
     A solver calls it hundreds of times on the same entries, so everything that does not depend on
     the parameters is set up here. With ``biased`` evaluation the model also has an item bias ``b``
-    and a user bias ``c`` (prediction ``x_i . theta_j + b_i + c_j``), both regularized by the same
-    lambda. ``n_threads`` > 1 splits each pass into row ranges run in parallel (only on data large
+    and a user bias ``c`` (prediction ``x_i . theta_j + b_i + c_j``), regularized by ``bias_lambda``
+    (default: lambda). ``regularization="weighted"`` scales each row's penalty by its rating count
+    (see the module docstring). ``n_threads`` > 1 splits each pass into row ranges run in parallel (only on data large
     enough to gain from it, see :mod:`cf_core.threads`); results are reproducible for a given count.
     """
 
@@ -90,6 +165,8 @@ class SparseObjective:
         shape: tuple[int, int],
         lambda_: float,
         *,
+        bias_lambda: float | None = None,
+        regularization: str = "l2",
         n_threads: int = 1,
     ) -> None:
         n_items, n_users = shape
@@ -109,6 +186,9 @@ class SparseObjective:
             )
         _check_positions(np.asarray(item_idx), n_items, "item")
         _check_positions(np.asarray(user_idx), n_users, "user")
+        self.penalty = Penalty.build(lambda_, bias_lambda, regularization, item_idx, user_idx, self.shape)
+        self.bias_lambda = self.penalty.bias_lambda
+        self.regularization = regularization
         key = rows.astype(np.int64) * max(n_items, n_users, 1) + cols
         if len(key) > 1 and not np.all(key[1:] > key[:-1]):
             order = np.argsort(key, kind="stable")
@@ -184,12 +264,8 @@ class SparseObjective:
         return 0.5 * sse
 
     def _regularize(self, params: tuple[np.ndarray, ...], grads: tuple[np.ndarray, ...] | None) -> float:
-        """lambda/2 sum ||p||^2, and lambda p added to each gradient."""
-        lam = self.lambda_
-        if grads is not None:
-            for p, g in zip(params, grads, strict=True):
-                g += lam * p
-        return 0.5 * lam * sum(float(np.vdot(p, p)) for p in params)
+        """The penalty (lambda/2 sum ||p||^2 in the textbook form), and its gradient added to each of ``grads``."""
+        return self.penalty(params, grads)
 
     def cost(self, X: np.ndarray, Theta: np.ndarray, b: np.ndarray | None = None, c: np.ndarray | None = None) -> float:
         """J alone (no gradient): one pass over the entries."""
@@ -219,21 +295,48 @@ class SparseObjective:
 
 
 def cost_and_gradient(
-    X: np.ndarray, Theta: np.ndarray, ratings: Ratings, lambda_: float
+    X: np.ndarray, Theta: np.ndarray, ratings: Ratings, lambda_: float, *, regularization: str = "l2"
 ) -> tuple[float, np.ndarray, np.ndarray]:
     """The textbook ``(J, dX, dTheta)`` for ``ratings`` (items x users), touching only rated entries."""
     _check_shapes(X, Theta, ratings.shape)
-    objective = SparseObjective(ratings.item_idx, ratings.user_idx, ratings.values, ratings.shape, lambda_)
+    objective = SparseObjective(
+        ratings.item_idx, ratings.user_idx, ratings.values, ratings.shape, lambda_, regularization=regularization
+    )
     return objective(np.asarray(X, dtype=np.float64), np.asarray(Theta, dtype=np.float64))
 
 
 def dense_cost_and_gradient(
-    X: np.ndarray, Theta: np.ndarray, Y: np.ndarray, R: np.ndarray, lambda_: float
-) -> tuple[float, np.ndarray, np.ndarray]:
-    """The course's formulas on dense Y and R, line for line: the reference, not for real data."""
-    E = (X @ Theta.T - Y) * R
-    J = 0.5 * np.sum(E**2) + lambda_ / 2 * (np.sum(X**2) + np.sum(Theta**2))
-    return J, E @ Theta + lambda_ * X, E.T @ X + lambda_ * Theta
+    X: np.ndarray,
+    Theta: np.ndarray,
+    Y: np.ndarray,
+    R: np.ndarray,
+    lambda_: float,
+    *,
+    regularization: str = "l2",
+    b: np.ndarray | None = None,
+    c: np.ndarray | None = None,
+    bias_lambda: float | None = None,
+) -> tuple[float, ...]:
+    """The course's formulas on dense Y and R, line for line: the reference, not for real data.
+
+    Returns ``(J, dX, dTheta)``, or ``(J, dX, dTheta, db, dc)`` when biases ``b`` (items) and ``c``
+    (users) are given. ``"weighted"`` multiplies each row's penalty by its rating count (at least 1).
+    """
+    R = np.asarray(R, dtype=float)
+    if regularization == "weighted":
+        n_i, n_j = np.maximum(R.sum(axis=1), 1), np.maximum(R.sum(axis=0), 1)
+    else:
+        n_i, n_j = np.ones(len(X)), np.ones(len(Theta))
+    P = X @ Theta.T if b is None else X @ Theta.T + b[:, None] + c[None, :]
+    E = (P - Y) * R
+    J = 0.5 * np.sum(E**2) + lambda_ / 2 * (n_i @ np.sum(X**2, axis=1) + n_j @ np.sum(Theta**2, axis=1))
+    dX = E @ Theta + lambda_ * n_i[:, None] * X
+    dTheta = E.T @ X + lambda_ * n_j[:, None] * Theta
+    if b is None:
+        return J, dX, dTheta
+    blam = lambda_ if bias_lambda is None else bias_lambda
+    J += blam / 2 * (n_i @ b**2 + n_j @ c**2)
+    return J, dX, dTheta, E.sum(axis=1) + blam * n_i * b, E.sum(axis=0) + blam * n_j * c
 
 
 def _check_shapes(X: np.ndarray, Theta: np.ndarray, shape: tuple[int, int]) -> None:
@@ -269,6 +372,10 @@ def check_gradient(
     ratings: Ratings,
     lambda_: float,
     *,
+    b: np.ndarray | None = None,
+    c: np.ndarray | None = None,
+    bias_lambda: float | None = None,
+    regularization: str = "l2",
     eps: float = 1e-4,
     n_checks: int | None = None,
     random_state: int | np.random.Generator | None = 0,
@@ -276,30 +383,48 @@ def check_gradient(
     """Central-difference gradient check, as in the course: relative difference ``|num-ana| / |num+ana|``.
 
     The course's criterion is a relative difference below 1e-9. Each checked coordinate costs two cost
-    evaluations, so on large data ``n_checks`` samples that many coordinates at random.
+    evaluations, so on large data ``n_checks`` samples that many coordinates at random. With item biases
+    ``b`` and user biases ``c`` (biased MF) they are checked too; coordinates run over X, Theta, b, c.
     """
-    X = np.array(X, dtype=np.float64)
-    Theta = np.array(Theta, dtype=np.float64)
-    _check_shapes(X, Theta, ratings.shape)
-    objective = SparseObjective(ratings.item_idx, ratings.user_idx, ratings.values, ratings.shape, lambda_)
-    _, dX, dTheta = objective(X, Theta)
-    params = np.concatenate([X.ravel(), Theta.ravel()])
-    analytical_all = np.concatenate([dX.ravel(), dTheta.ravel()])
-    coords = np.arange(params.size)
+    if (b is None) != (c is None):
+        raise ValueError("give both item biases b and user biases c, or neither")
+    parts = [np.array(X, dtype=np.float64), np.array(Theta, dtype=np.float64)]
+    _check_shapes(parts[0], parts[1], ratings.shape)
+    if b is not None:
+        parts += [np.array(b, dtype=np.float64).reshape(-1), np.array(c, dtype=np.float64).reshape(-1)]
+        if parts[2].shape != (ratings.n_items,) or parts[3].shape != (ratings.n_users,):
+            raise ValueError(
+                f"b must have one entry per item ({ratings.n_items}) and c one per user ({ratings.n_users}); "
+                f"got {parts[2].shape} and {parts[3].shape}"
+            )
+    objective = SparseObjective(
+        ratings.item_idx,
+        ratings.user_idx,
+        ratings.values,
+        ratings.shape,
+        lambda_,
+        bias_lambda=bias_lambda,
+        regularization=regularization,
+    )
+    grads = objective(*parts)[1:] if b is None else objective.biased(*parts)[1:]
+    analytical_all = np.concatenate([g.ravel() for g in grads])
+    size = analytical_all.size
+    coords = np.arange(size)
     if n_checks is not None and n_checks < 1:
         raise ValueError(f"n_checks must be None (all coordinates) or at least 1, got {n_checks!r}")
-    if n_checks is not None and n_checks < params.size:
-        coords = np.sort(np.random.default_rng(random_state).choice(params.size, n_checks, replace=False))
-    n_x = X.size
+    if n_checks is not None and n_checks < size:
+        coords = np.sort(np.random.default_rng(random_state).choice(size, n_checks, replace=False))
+    ends = np.cumsum([p.size for p in parts])
     numerical = np.empty(len(coords))
-    for out, p in enumerate(coords):
-        target, flat_pos = (X, p) if p < n_x else (Theta, p - n_x)
-        flat = target.reshape(-1)
+    for out, pos in enumerate(coords):
+        which = int(np.searchsorted(ends, pos, side="right"))
+        flat = parts[which].reshape(-1)
+        flat_pos = pos - (ends[which - 1] if which else 0)
         saved = flat[flat_pos]
         flat[flat_pos] = saved + eps
-        plus = objective.cost(X, Theta)
+        plus = objective.cost(*parts)
         flat[flat_pos] = saved - eps
-        minus = objective.cost(X, Theta)
+        minus = objective.cost(*parts)
         flat[flat_pos] = saved
         numerical[out] = (plus - minus) / (2 * eps)
     analytical = analytical_all[coords]

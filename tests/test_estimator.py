@@ -22,7 +22,19 @@ from cf_core.objective import SparseObjective
 from cf_core.synthetic import synthetic_ratings
 
 METHODS = ["L-BFGS-B", "CG", "als"]
-PARAM_NAMES = ["num_features", "lambda_", "max_iter", "normalize", "method", "init", "tol", "random_state", "n_jobs"]
+PARAM_NAMES = [
+    "num_features",
+    "lambda_",
+    "max_iter",
+    "bias_lambda",
+    "regularization",
+    "normalize",
+    "method",
+    "init",
+    "tol",
+    "random_state",
+    "n_jobs",
+]
 
 
 def fitted(ratings: Ratings, **params) -> CollaborativeFiltering:
@@ -120,6 +132,10 @@ def test_R_with_ratings_is_an_error(tiny_ratings: Ratings) -> None:
         ("n_jobs", 1.5),
         ("n_jobs", True),
         ("n_jobs", "all"),
+        ("bias_lambda", -1.0),
+        ("bias_lambda", float("nan")),
+        ("bias_lambda", "1"),
+        ("regularization", "l1"),
     ],
 )
 def test_invalid_params_fail_at_fit_naming_the_parameter(tiny_ratings: Ratings, param: str, value) -> None:
@@ -264,6 +280,49 @@ def test_all_methods_reach_the_same_cost(low_rank, normalize) -> None:
         for method in METHODS
     }
     assert max(finals.values()) - min(finals.values()) < 1e-4 * min(finals.values()), finals
+
+
+@pytest.mark.parametrize("regularization", ["l2", "weighted"])
+def test_all_methods_reach_the_same_cost_with_the_new_penalties(low_rank, regularization: str) -> None:
+    """bias_lambda and the weighted penalty are in every solver's cost, not only in the one reported."""
+    finals = {
+        method: CollaborativeFiltering(
+            2,
+            0.05 if regularization == "weighted" else 1.0,
+            2000,
+            bias_lambda=0.01,
+            regularization=regularization,
+            normalize="biases",
+            method=method,
+            tol=1e-12,
+            random_state=0,
+        )
+        .fit(low_rank.train)
+        .cost_history_[-1]
+        for method in METHODS
+    }
+    assert max(finals.values()) - min(finals.values()) < 1e-4 * min(finals.values()), finals
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_default_bias_lambda_is_lambda_bit_for_bit(low_rank, method: str) -> None:
+    """bias_lambda=None keeps every earlier result: the same as passing lambda_ explicitly."""
+    a = fitted(low_rank.train, normalize="biases", method=method, max_iter=20)
+    b = fitted(low_rank.train, normalize="biases", method=method, max_iter=20, bias_lambda=1.0)
+    assert np.array_equal(a.cost_history_, b.cost_history_) and np.array_equal(a.X_, b.X_)
+
+
+def test_bias_lambda_only_acts_on_biases(low_rank) -> None:
+    """Without learned biases bias_lambda has nothing to regularize: the fit is the same."""
+    a = fitted(low_rank.train, normalize="mean", method="als", max_iter=10)
+    b = fitted(low_rank.train, normalize="mean", method="als", max_iter=10, bias_lambda=50.0)
+    assert np.array_equal(a.Theta_, b.Theta_)
+
+
+def test_smaller_bias_lambda_gives_larger_biases(low_rank) -> None:
+    strong = fitted(low_rank.train, normalize="biases", method="als", lambda_=5.0, bias_lambda=50.0)
+    weak = fitted(low_rank.train, normalize="biases", method="als", lambda_=5.0, bias_lambda=0.01)
+    assert np.linalg.norm(weak.item_bias_) > 2 * np.linalg.norm(strong.item_bias_)
 
 
 @pytest.mark.parametrize("method", ["L-BFGS-B", "als"])
@@ -569,6 +628,21 @@ def test_fold_in_of_a_known_user_matches_the_als_user_step(low_rank, normalize) 
         np.testing.assert_allclose(result.theta, model.Theta_[user], rtol=1e-6, atol=1e-9)
         assert result.bias == pytest.approx(model.user_bias_[user], rel=1e-6, abs=1e-9)
         np.testing.assert_allclose(result.predictions.to_numpy(), model.predict_matrix(users=[user])[:, 0], atol=1e-8)
+
+
+@pytest.mark.parametrize("normalize", [None, "biases"])
+def test_fold_in_matches_the_als_user_step_with_weighted_penalty_and_bias_lambda(low_rank, normalize) -> None:
+    train = low_rank.train
+    model = CollaborativeFiltering(
+        2, 0.1, 30, normalize=normalize, method="als", regularization="weighted", bias_lambda=0.02, random_state=0
+    ).fit(train)
+    for user in (0, 7, 29):
+        y = np.full(train.n_items, np.nan)
+        mask = train.user_idx == user
+        y[train.item_idx[mask]] = train.values[mask]
+        result = model.fold_in(y)
+        np.testing.assert_allclose(result.theta, model.Theta_[user], rtol=1e-6, atol=1e-9)
+        assert result.bias == pytest.approx(model.user_bias_[user], rel=1e-6, abs=1e-9)
 
 
 def test_fold_in_ranks_like_the_model_even_above_the_scale() -> None:

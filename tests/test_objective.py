@@ -51,6 +51,56 @@ def test_sparse_cost_and_gradient_equal_dense_textbook_formula(make_problem, par
     assert rel(dTheta, dTheta_ref) < 1e-10
 
 
+@given(problem_params, lambdas, st.sampled_from(["l2", "weighted"]), st.floats(0.0, 10.0))
+def test_biased_and_weighted_cost_equal_dense_reference(
+    make_problem, params: dict, lambda_: float, regularization: str, bias_lambda: float
+) -> None:
+    p = make_problem(**params)
+    rng = np.random.default_rng(params["seed"])
+    b, c = rng.normal(size=params["n_items"]), rng.normal(size=params["n_users"])
+    r = p.ratings
+    obj = SparseObjective(
+        r.item_idx, r.user_idx, r.values, r.shape, lambda_, bias_lambda=bias_lambda, regularization=regularization
+    )
+    got = obj.biased(p.X, p.Theta, b, c)
+    ref = dense_cost_and_gradient(
+        p.X, p.Theta, p.Y, p.R, lambda_, regularization=regularization, b=b, c=c, bias_lambda=bias_lambda
+    )
+    for g, want in zip(got, ref, strict=True):
+        assert rel(g, want) < 1e-10
+    assert rel(obj.cost(p.X, p.Theta, b, c), ref[0]) < 1e-10
+
+
+def test_weighted_penalty_by_hand() -> None:
+    # item 0 rated twice, item 1 once; user 0 once, user 1 twice.
+    ratings = Ratings.from_dense([[5.0, 4.0], [0.0, 1.0]], [[1, 1], [0, 1]])
+    X = np.array([[1.0], [2.0]])
+    Theta = np.array([[3.0], [0.5]])
+    J_l2 = cost_and_gradient(X, Theta, ratings, 2.0)[0]
+    J_w, dX, dTheta = cost_and_gradient(X, Theta, ratings, 2.0, regularization="weighted")
+    # penalties: l2 = 1/2*2*(1+4+9+0.25); weighted = 1/2*2*(2*1 + 1*4 + 1*9 + 2*0.25)
+    assert J_w - J_l2 == pytest.approx(15.5 - 14.25)
+    data_dX = cost_and_gradient(X, Theta, ratings, 0.0)[1]
+    np.testing.assert_allclose(dX - data_dX, [[2.0 * 2 * 1.0], [2.0 * 1 * 2.0]])
+
+
+@pytest.mark.parametrize("regularization", ["l2", "weighted"])
+@pytest.mark.parametrize("biased", [False, True])
+def test_gradient_check_passes_with_every_penalty(make_problem, regularization: str, biased: bool) -> None:
+    p = make_problem(6, 5, 3, density=0.5, seed=4)
+    rng = np.random.default_rng(2)
+    biases = {"b": rng.normal(size=6), "c": rng.normal(size=5)} if biased else {}
+    result = check_gradient(p.X, p.Theta, p.ratings, 1.3, bias_lambda=0.2, regularization=regularization, **biases)
+    assert result.passed(1e-9), result.relative_difference
+    assert len(result.coordinates) == (6 + 5) * 3 + (11 if biased else 0)
+
+
+def test_unknown_regularization_is_refused(tiny_ratings: Ratings) -> None:
+    r = tiny_ratings
+    with pytest.raises(ValueError, match="regularization must be one of"):
+        SparseObjective(r.item_idx, r.user_idx, r.values, r.shape, 1.0, regularization="l1")
+
+
 def test_cost_by_hand() -> None:
     # Two ratings: item 0 by user 0 (5) and item 1 by user 1 (1); item 0 by user 1 is not rated.
     ratings = Ratings.from_dense([[5.0, 0.0], [0.0, 1.0]], [[1, 0], [0, 1]])
