@@ -9,13 +9,14 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from cf_app import data, grid, sidebar, state, training, tuning
+from cf_app import data, grid, runtime, sidebar, state, training, tuning
 from cf_app.views import VIEWS, ViewContext
 from cf_core import Ratings
 
 #: Heatmaps of results larger than this (items x users cells) show a slice of the most active rows/columns.
 HEATMAP_MAX_CELLS = 2_500
 
+runtime.configure_process()  # BLAS threads, once per server process (cf_core leaves them to the app)
 st.set_page_config(page_title="CF Lab", page_icon="🎬", layout="wide")
 state.init()
 

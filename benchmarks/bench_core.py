@@ -14,12 +14,12 @@ power-law item and user popularity from :func:`cf_core.synthetic.synthetic_ratin
   numpy/scipy, the ratings and everything the fit allocates; the count is restarted after loading the
   data), and how much the fit added over the worker's resident size just before fitting.
 
-Every fit runs with one BLAS thread (the estimator's own ``threadpool_limits(1)``; the dense baseline gets
-the same), and both models use ``normalize=None`` so they minimize the identical cost: their final costs
-should agree. ``--threads N`` adds the sparse rows again with ``n_jobs=N``. ``--c-reference`` times the
-same fused pass written in C (``reference_kernel.c``, gcc -O3 -march=native, k fixed at compile time) on
-the same data: a yardstick for what one core does for this pass at all. Held-out accuracy is
-``bench_quality.py``'s.
+Every fit runs with one BLAS thread (each worker process sets it once at start, as the app does: the
+estimator leaves BLAS threads to its caller; the dense baseline gets the same), and both models use
+``normalize=None`` so they minimize the identical cost: their final costs should agree. ``--threads N`` adds
+the sparse rows again with ``n_jobs=N``. ``--c-reference`` times the same fused pass written in C
+(``reference_kernel.c``, gcc -O3 -march=native, k fixed at compile time) on the same data: a yardstick for
+what one core does for this pass at all. Held-out accuracy is ``bench_quality.py``'s.
 
     python benchmarks/bench_core.py [--sizes 100k,1m,10m] [--threads 2] [--c-reference] [--repeat N]
 """
@@ -278,6 +278,7 @@ def run_c_reference(ratings: Ratings) -> dict[str, Any]:
 
 def worker(data_path: str, method: str) -> None:
     """One table row in a fresh process, so the peak memory is this row's own. Prints a JSON line."""
+    threadpool_limits(limits=1, user_api="blas")  # the process's setting, as the app's start-up sets it
     with np.load(data_path) as data:
         ratings = Ratings(
             data["item_idx"], data["user_idx"], data["values"], int(data["n_items"]), int(data["n_users"]), (1.0, 5.0)

@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import scipy.optimize
-from threadpoolctl import threadpool_limits
 
 from .als import als_sweep
 from .objective import REGULARIZATIONS, SparseObjective, predict_entries
@@ -275,11 +274,10 @@ class CollaborativeFiltering:
         parameters reached so far. ``validation`` (a Ratings over the same items and users) adds a
         validation RMSE to every progress report and to ``validation_history_``.
         """
-        # One BLAS thread for the whole fit: the products here are small, thread hand-offs cost more than
-        # they give, and an OpenBLAS worker woken by a single threaded call spins ~0.1 s of CPU afterwards.
+        # BLAS threads are the caller's to set (as in scikit-learn and implicit): a limit set here would be
+        # process-wide, and fits in other threads would see it change under them. The app sets it once.
         self._validate_params()
-        with threadpool_limits(limits=1, user_api="blas"):
-            return self._fit(as_ratings(Y, R), callback, validation)
+        return self._fit(as_ratings(Y, R), callback, validation)
 
     def _fit(
         self,
