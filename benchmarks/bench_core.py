@@ -47,6 +47,7 @@ from threadpoolctl import threadpool_limits  # noqa: E402
 from cf_core.estimator import CollaborativeFiltering  # noqa: E402
 from cf_core.objective import SparseObjective, dense_cost_and_gradient  # noqa: E402
 from cf_core.ratings import Ratings  # noqa: E402
+from cf_core.solvers import Problem  # noqa: E402
 from cf_core.synthetic import MOVIELENS_SHAPES, synthetic_ratings  # noqa: E402
 
 K = 10
@@ -173,16 +174,17 @@ def run_sparse(ratings: Ratings, method: str) -> dict[str, Any]:
     in_objective = 0.0
     if not als:
         # Time spent inside the objective; the rest of the fit is scipy's L-BFGS-B and bookkeeping.
-        flat = model._cost_and_gradient
+        # (This worker process fits once, so wrapping the solvers' Problem class here affects nothing else.)
+        flat = Problem.cost_and_gradient
 
-        def timed_flat(params: np.ndarray, objective: SparseObjective) -> tuple[float, np.ndarray]:
+        def timed_flat(problem: Problem, params: np.ndarray) -> tuple[float, np.ndarray]:
             nonlocal in_objective
             start = time.perf_counter()
-            out = flat(params, objective)
+            out = flat(problem, params)
             in_objective += time.perf_counter() - start
             return out
 
-        model._cost_and_gradient = timed_flat  # type: ignore[method-assign]
+        Problem.cost_and_gradient = timed_flat  # type: ignore[method-assign]
     reset_peak_rss()
     rss_before = current_rss_mb()
     with Clock() as clock:

@@ -19,7 +19,6 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from cf_core import CollaborativeFiltering, FoldIn, GradientCheck, Ratings, check_gradient
-from cf_core.objective import SparseObjective
 
 __all__ = [
     "COST_LATEX",
@@ -71,13 +70,6 @@ def _check_fitted(model: CollaborativeFiltering) -> None:
         raise ValueError("the model is not trained yet: train it first")
 
 
-def _objective(model: CollaborativeFiltering) -> SparseObjective:
-    """The objective the model minimized: ratings minus the per-item offsets it subtracted before training."""
-    r = model.ratings_
-    targets = r.values - model.offsets_[r.item_idx]
-    return SparseObjective(r.item_idx, r.user_idx, targets, r.shape, model.lambda_)
-
-
 @dataclass(frozen=True)
 class CurrentMath:
     """The cost's two parts and both gradients at the model's current parameters."""
@@ -103,15 +95,14 @@ def current_math(model: CollaborativeFiltering) -> CurrentMath:
     Near a minimum both gradients are close to zero; seeing how close tells whether training converged.
     """
     _check_fitted(model)
-    obj = _objective(model)
+    obj = model.objective()  # the cost the model minimized: its targets, lambdas and penalty
     if model.normalize == "biases":
-        J, dX, dTheta, _, _ = obj.biased(model.X_, model.Theta_, model.item_bias_, model.user_bias_)
-        reg_sq = float(model.item_bias_ @ model.item_bias_ + model.user_bias_ @ model.user_bias_)
+        params = (model.X_, model.Theta_, model.item_bias_, model.user_bias_)
+        J, dX, dTheta, _, _ = obj.biased(*params)
     else:
-        J, dX, dTheta = obj(model.X_, model.Theta_)
-        reg_sq = 0.0
-    reg_sq += float(np.vdot(model.X_, model.X_) + np.vdot(model.Theta_, model.Theta_))
-    regularization = 0.5 * float(model.lambda_) * reg_sq
+        params = (model.X_, model.Theta_)
+        J, dX, dTheta = obj(*params)
+    regularization = obj.penalty(params, None)
     return CurrentMath(float(J), float(J) - regularization, regularization, dX, dTheta)
 
 
@@ -236,31 +227,38 @@ def gradient_check(
 
     ``at="random"`` checks at random parameters, as the course does: at a trained optimum the gradient is
     nearly zero and the ratio mostly measures rounding. ``at="trained"`` checks at the fitted X and Theta.
-    The targets are the values the model trains on (ratings minus item means, minus learned biases), and
+    The targets are the values the model trains on (ratings minus item means or the global mean), the
+    penalty is the model's (bias lambda, weighted rows), learned biases are checked with X and Theta, and
     ``n_checks`` defaults to sampling :data:`AUTO_N_CHECKS` coordinates on large models.
     """
     _check_fitted(model)
     if at not in ("random", "trained"):
         raise ValueError(f"at must be 'random' or 'trained', got {at!r}")
     r = model.ratings_
-    targets = r.values - model.offsets_[r.item_idx] - model.item_bias_[r.item_idx] - model.user_bias_[r.user_idx]
-    shifted = Ratings(r.item_idx, r.user_idx, targets, r.items, r.users)
+    shifted = Ratings(r.item_idx, r.user_idx, r.values - model.offsets_[r.item_idx], r.items, r.users)
+    biased = model.normalize == "biases"
     if at == "random":
         rng = np.random.default_rng(random_state)
         X = rng.normal(0.0, 1.0, model.X_.shape)
         Theta = rng.normal(0.0, 1.0, model.Theta_.shape)
+        biases = {"b": rng.normal(0.0, 1.0, r.n_items), "c": rng.normal(0.0, 1.0, r.n_users)} if biased else {}
     else:
         X, Theta = model.X_, model.Theta_
-    if n_checks is None and X.size + Theta.size > FULL_CHECK_MAX_PARAMS:
+        biases = {"b": model.item_bias_, "c": model.user_bias_} if biased else {}
+    n_params = X.size + Theta.size + sum(v.size for v in biases.values())
+    if n_checks is None and n_params > FULL_CHECK_MAX_PARAMS:
         n_checks = AUTO_N_CHECKS
     return check_gradient(
         X,
         Theta,
         shifted,
         model.lambda_,
+        bias_lambda=model.bias_lambda,
+        regularization=model.regularization,
         eps=suggested_eps(r.n_ratings) if eps is None else eps,
         n_checks=n_checks,
         random_state=random_state,
+        **biases,
     )
 
 

@@ -18,6 +18,7 @@ import numpy as np
 import streamlit as st
 
 from cf_core import CollaborativeFiltering, Ratings, TrainingProgress, train_test_split
+from cf_core.solvers import solver_labels
 
 __all__ = ["Params", "TrainResult", "LiveProgress", "train", "NORMALIZATION_LABELS", "METHOD_LABELS"]
 
@@ -28,7 +29,7 @@ NORMALIZATION_LABELS: dict[str, str | None] = {
     "Learned biases": "biases",
 }
 #: Sidebar label -> ``method`` value.
-METHOD_LABELS: dict[str, str] = {"L-BFGS-B": "L-BFGS-B", "CG": "CG", "ALS": "als"}
+METHOD_LABELS: dict[str, str] = solver_labels()
 
 
 @dataclass(frozen=True)
@@ -141,9 +142,8 @@ def _fit(
         train, validation = train_test_split(ratings, params.validation_share, random_state=params.random_state)
 
         def with_train_rmse(info: TrainingProgress) -> None:
-            # With validation data the estimator sets its parameters before every callback (it needs them for
-            # the validation RMSE), so the training RMSE of the same iteration is one public call away.
-            train_rmse.append(float(np.sqrt(np.mean((model.predict_ratings(train) - train.values) ** 2))))
+            # With validation data every progress report carries the training RMSE of the same iteration.
+            train_rmse.append(float(info.train_rmse))
             callback(info)
 
         fit_callback: Callable[[TrainingProgress], None] = with_train_rmse

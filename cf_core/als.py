@@ -21,7 +21,7 @@ from .kernels import ridge_rows
 from .objective import SparseObjective
 from .threads import row_parts, run_parts
 
-__all__ = ["als_sweep"]
+__all__ = ["als_sweep", "ridge_solve"]
 
 _NO_BIAS = np.zeros(0)
 
@@ -99,3 +99,33 @@ def als_sweep(
     X, b = item_rows.solve(Theta, c, pen.lambda_, pen.bias_lambda, pen.item_weights)
     Theta, c = user_rows.solve(X, b, pen.lambda_, pen.bias_lambda, pen.user_weights)
     return X, Theta, b, c
+
+
+def ridge_solve(
+    F: np.ndarray,
+    cols: np.ndarray,
+    targets: np.ndarray,
+    other_bias: np.ndarray | None,
+    lambda_: float,
+    bias_lambda: float,
+    weight: float = 1.0,
+) -> np.ndarray:
+    """One row's ridge solution against the rows ``cols`` of ``F``: the ALS step for a single new row.
+
+    Fold-in uses it, so a new user's parameters come from the same kernel (same jitter, same penalty) as
+    every user's in an ALS sweep. Returns the k weights, with the row's bias appended when ``other_bias``
+    (the fixed side's biases) is given.
+    """
+    biased = other_bias is not None
+    k = F.shape[1]
+    out = np.empty((1, k))
+    out_bias = np.empty(1) if biased else _NO_BIAS
+    ridge_rows(
+        np.array([0, len(cols)], dtype=np.int64),
+        np.ascontiguousarray(cols, dtype=np.uint32),
+        np.ascontiguousarray(targets, dtype=np.float64),
+        np.ascontiguousarray(F, dtype=np.float64),
+        np.ascontiguousarray(other_bias, dtype=np.float64) if biased else _NO_BIAS,
+        biased, float(lambda_), float(bias_lambda), np.array([float(weight)]), 0, 1, out, out_bias,
+    )  # fmt: skip
+    return np.append(out[0], out_bias[0]) if biased else out[0]

@@ -16,17 +16,17 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import scipy.optimize
 
-from .als import als_sweep
+from .als import ridge_solve
 from .objective import REGULARIZATIONS, SparseObjective, predict_entries
 from .ratings import Ratings
+from .solvers import SOLVERS, Problem, SolverResult
 from .threads import resolve_n_jobs
 
 __all__ = ["CollaborativeFiltering", "NotFittedError", "TrainingProgress", "FoldIn", "as_ratings"]
 
 NORMALIZATIONS = (None, "mean", "biases")
-METHODS = ("L-BFGS-B", "CG", "als")
+METHODS = tuple(SOLVERS)
 INITS = ("uniform", "normal")
 
 
@@ -43,6 +43,8 @@ class TrainingProgress:
     elapsed: float
     max_iter: int
     validation_rmse: float | None = None
+    #: RMSE on the training ratings (clipped predictions, as ``predict_ratings``); only with validation data.
+    train_rmse: float | None = None
     #: Parameters reached at this iteration (read-only views; copy to keep them, e.g. for a replay).
     X: np.ndarray | None = field(default=None, repr=False)
     Theta: np.ndarray | None = field(default=None, repr=False)
@@ -95,6 +97,23 @@ def _cosine(V: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
     return np.clip(S, -1.0, 1.0)
 
 
+def _raw_entries(X, Theta, b, c, offsets, item_idx, user_idx) -> np.ndarray:
+    """Unclipped predictions for the given (item, user) positions; ``b``/``c`` may be None (no biases)."""
+    pred = predict_entries(X, Theta, item_idx, user_idx)
+    pred += offsets[item_idx]
+    if b is not None:
+        pred += b[item_idx] + c[user_idx]
+    return pred
+
+
+def _clipped_rmse(X, Theta, b, c, offsets, ratings: Ratings, scale: tuple[float, float]) -> float:
+    """RMSE of clipped predictions on ``ratings``, from parameters (during a fit, before any attribute is set)."""
+    pred = _raw_entries(X, Theta, b, c, offsets, ratings.item_idx, ratings.user_idx)
+    np.clip(pred, *scale, out=pred)
+    err = pred - ratings.values
+    return float(np.sqrt(np.mean(err**2))) if len(err) else float("nan")
+
+
 class CollaborativeFiltering:
     """Low-rank matrix factorization ``Y ~ X Theta^T`` fitted on the rated entries.
 
@@ -120,7 +139,7 @@ class CollaborativeFiltering:
         user biases (biased MF).
     method : {"L-BFGS-B", "CG", "als"}
         scipy.optimize's L-BFGS-B or conjugate gradient, or alternating least squares; all minimize
-        the same cost, so their cost curves compare directly.
+        the same cost, so their cost curves compare directly. Any key of :data:`cf_core.solvers.SOLVERS`.
     init : {"uniform", "normal"}
         Starting parameters: uniform on [0, 1) as in the seed, or N(0, 0.1^2).
     tol : float or None
@@ -232,19 +251,17 @@ class CollaborativeFiltering:
             return X, Theta, None, None
         return X, Theta, params[nx + nt : nx + nt + n_items], params[nx + nt + n_items :]
 
+    def _problem(self, objective: SparseObjective) -> Problem:
+        tol = None if self.tol is None else float(self.tol)
+        return Problem(objective, int(self.num_features), self.normalize == "biases", int(self.max_iter), tol)
+
     def _cost_and_gradient(self, params: np.ndarray, objective: SparseObjective) -> tuple[float, np.ndarray]:
-        """J and the flat gradient, written in place through views of one fresh vector (no concatenation)."""
-        X, Theta, b, c = self._reshape_thetas(params, *objective.shape)
-        grad = np.empty_like(params)
-        dX, dTheta, db, dc = self._reshape_thetas(grad, *objective.shape)
-        if b is None:
-            return objective(X, Theta, out=(dX, dTheta))[0], grad
-        return objective.biased(X, Theta, b, c, out=(dX, dTheta, db, dc))[0], grad
+        """J and the flat gradient (what the gradient solvers minimize)."""
+        return self._problem(objective).cost_and_gradient(params)
 
     def _cost(self, params: np.ndarray, objective: SparseObjective) -> float:
         """J for a flat parameter vector."""
-        X, Theta, b, c = self._reshape_thetas(params, *objective.shape)
-        return objective.cost(X, Theta, b, c)
+        return self._problem(objective).cost(params)
 
     def _gradient(self, params: np.ndarray, objective: SparseObjective) -> np.ndarray:
         """dJ/dparams for a flat parameter vector."""
@@ -301,7 +318,62 @@ class CollaborativeFiltering:
                 f"random_state must be None, a non-negative integer or a numpy Generator, got {self.random_state!r}"
             ) from exc
         offsets, global_mean = self._offsets(ratings)
-        objective = SparseObjective(
+        objective = self._objective_for(ratings, offsets)
+        problem = self._problem(objective)
+        solver = SOLVERS[self.method]
+        start_params = self._initialize_thetas(ratings.n_items, ratings.n_users, rng)
+        scale = ratings.rating_scale
+
+        def rmse_at(params: np.ndarray, data: Ratings) -> float:
+            p = problem.unpack(params)
+            return _clipped_rmse(p.X, p.Theta, p.b, p.c, offsets, data, scale)
+
+        costs = [problem.cost(start_params)]
+        val_hist = [] if validation is None else [rmse_at(start_params, validation)]
+        start = time.perf_counter()
+
+        def on_iteration(params: np.ndarray, cost: float) -> bool:
+            """Log one iteration; True when the callback asked to stop. No fitted attribute is touched."""
+            costs.append(float(cost))
+            val = train = None
+            if validation is not None:
+                val = rmse_at(params, validation)
+                val_hist.append(val)
+            if callback is None:
+                return False
+            if validation is not None:
+                train = rmse_at(params, ratings)
+            p = problem.unpack(params)
+            p.X.flags.writeable = p.Theta.flags.writeable = False
+            info = TrainingProgress(
+                len(costs) - 1, float(cost), time.perf_counter() - start, int(self.max_iter), val, train, p.X, p.Theta
+            )
+            return bool(callback(info))
+
+        if self.max_iter == 0:
+            result = SolverResult(start_params, 0, False, "max_iter is 0: parameters are the initial ones")
+        else:
+            result = solver.solve(problem, start_params, on_iteration)
+
+        # The fitted state, written once: a model is either fitted by one whole fit or not changed.
+        self.ratings_ = ratings
+        self.item_means_ = offsets if self.normalize == "mean" else ratings.item_means()
+        self.offsets_ = offsets
+        self.global_mean_ = global_mean
+        self._set_params_from(result.params, ratings.shape)
+        self.cost_history_ = np.asarray(costs)
+        self.n_iter_ = result.n_iter
+        self.converged_ = result.converged
+        self.message_ = result.message
+        self.fit_time_ = time.perf_counter() - start
+        if validation is not None:
+            self.validation_history_ = np.asarray(val_hist)
+        elif hasattr(self, "validation_history_"):
+            del self.validation_history_
+        return self
+
+    def _objective_for(self, ratings: Ratings, offsets: np.ndarray) -> SparseObjective:
+        return SparseObjective(
             ratings.item_idx,
             ratings.user_idx,
             ratings.values - offsets[ratings.item_idx],
@@ -311,97 +383,16 @@ class CollaborativeFiltering:
             regularization=self.regularization,
             n_threads=resolve_n_jobs(self.n_jobs),
         )
-        params = self._initialize_thetas(ratings.n_items, ratings.n_users, rng)
-        self.ratings_ = ratings
-        self.item_means_ = offsets if self.normalize == "mean" else ratings.item_means()
-        self.offsets_ = offsets
-        self.global_mean_ = global_mean
 
-        costs = [self._cost(params, objective)]
-        val_hist: list[float] = []
-        start = time.perf_counter()
-        latest = params
+    def objective(self) -> SparseObjective:
+        """The cost this fitted model minimized (its targets, lambdas and penalty), for inspecting its math.
 
-        def record(x: np.ndarray, cost: float) -> bool:
-            """Log one iteration; True when the caller asked to stop."""
-            nonlocal latest
-            latest = x
-            costs.append(float(cost))
-            val = None
-            if validation is not None:
-                self._set_params_from(x, ratings.shape)
-                val = self._rmse(validation)
-                val_hist.append(val)
-            if callback is None:
-                return False
-            X, Theta, _, _ = self._reshape_thetas(x, *ratings.shape)
-            X.flags.writeable = Theta.flags.writeable = False
-            info = TrainingProgress(
-                len(costs) - 1, float(cost), time.perf_counter() - start, int(self.max_iter), val, X, Theta
-            )
-            return bool(callback(info))
-
-        if validation is not None:
-            self._set_params_from(params, ratings.shape)
-            val_hist.append(self._rmse(validation))
-
-        if self.max_iter == 0:
-            converged, message, n_iter = False, "max_iter is 0: parameters are the initial ones", 0
-        elif self.method == "als":
-            converged, message, n_iter, latest = self._fit_als(params, objective, record)
-        else:
-            converged, message, n_iter, latest = self._fit_scipy(params, objective, record)
-
-        self._set_params_from(latest, ratings.shape)
-        self.cost_history_ = np.asarray(costs)
-        self.n_iter_ = n_iter
-        self.converged_ = converged
-        self.message_ = message
-        self.fit_time_ = time.perf_counter() - start
-        if validation is not None:
-            self.validation_history_ = np.asarray(val_hist)
-        elif hasattr(self, "validation_history_"):
-            del self.validation_history_
-        return self
-
-    def _fit_scipy(self, params, objective, record):
-        stopped = False
-
-        def on_iteration(intermediate_result: scipy.optimize.OptimizeResult) -> None:
-            nonlocal stopped
-            if record(np.array(intermediate_result.x), intermediate_result.fun):
-                stopped = True
-                raise StopIteration
-
-        result = scipy.optimize.minimize(
-            self._cost_and_gradient,
-            params,
-            args=(objective,),
-            jac=True,
-            method=self.method,
-            tol=self.tol,
-            callback=on_iteration,
-            options={"maxiter": int(self.max_iter)},
-        )
-        message = "stopped by callback" if stopped else str(result.message)
-        return bool(result.success) and not stopped, message, int(result.nit), np.asarray(result.x)
-
-    def _fit_als(self, params, objective, record):
-        tol = 1e-9 if self.tol is None else float(self.tol)
-        X, Theta, b, c = (
-            np.array(a) if a is not None else None for a in self._reshape_thetas(params, *objective.shape)
-        )
-        previous = objective.cost(X, Theta, b, c)
-        for it in range(1, int(self.max_iter) + 1):
-            X, Theta, b, c = als_sweep(objective, X, Theta, b, c)
-            cost = objective.cost(X, Theta, b, c)
-            flat = np.concatenate([X.ravel(), Theta.ravel()] + ([b, c] if b is not None else []))
-            if record(flat, cost):
-                return False, "stopped by callback", it, flat
-            if previous - cost <= tol * max(abs(previous), 1e-300):
-                return True, f"relative cost decrease below tol={tol:g}", it, flat
-            previous = cost
-        return False, "reached max_iter", int(self.max_iter), flat
+        Call it with the fitted parameters, e.g. ``model.objective().cost(model.X_, model.Theta_,
+        model.item_bias_, model.user_bias_)`` (biases only with ``normalize="biases"``), or give it to
+        :func:`cf_core.objective.check_gradient`-style checks.
+        """
+        self._check_fitted()
+        return self._objective_for(self.ratings_, self.offsets_)
 
     def _set_params_from(self, params: np.ndarray, shape: tuple[int, int]) -> None:
         X, Theta, b, c = self._reshape_thetas(np.asarray(params), *shape)
@@ -416,9 +407,7 @@ class CollaborativeFiltering:
             raise NotFittedError(f"this {type(self).__name__} is not fitted yet: call fit(ratings) first")
 
     def _raw_entries(self, item_idx: np.ndarray, user_idx: np.ndarray) -> np.ndarray:
-        pred = predict_entries(self.X_, self.Theta_, item_idx, user_idx)
-        pred += self.offsets_[item_idx] + self.item_bias_[item_idx] + self.user_bias_[user_idx]
-        return pred
+        return _raw_entries(self.X_, self.Theta_, self.item_bias_, self.user_bias_, self.offsets_, item_idx, user_idx)
 
     def _clip(self, pred: np.ndarray, clip: bool) -> np.ndarray:
         if clip:
@@ -560,15 +549,14 @@ class CollaborativeFiltering:
         if np.any((y[rated] < lo) | (y[rated] > hi)):
             raise ValueError(f"ratings must lie on the scale {lo:g} to {hi:g}")
         biased = self.normalize == "biases"
-        A = self.X_[rated]
-        target = y[rated] - self.offsets_[rated] - self.item_bias_[rated]
-        weight = max(int(rated.sum()), 1) if self.regularization == "weighted" else 1
-        penalty = np.full(self.num_features, float(self.lambda_) * weight)
-        if biased:
-            A = np.hstack([A, np.ones((len(A), 1))])
-            blam = self.lambda_ if self.bias_lambda is None else self.bias_lambda
-            penalty = np.append(penalty, float(blam) * weight)
-        solution = np.linalg.solve(A.T @ A + np.diag(penalty + 1e-12), A.T @ target)
+        items = np.flatnonzero(rated)
+        target = y[items] - self.offsets_[items]
+        # The ALS user step for one row (same kernel, jitter and penalty), so fold-in of a known user is that step.
+        weight = float(max(len(items), 1)) if self.regularization == "weighted" else 1.0
+        bias_lambda = self.lambda_ if self.bias_lambda is None else self.bias_lambda
+        solution = ridge_solve(
+            self.X_, items, target, self.item_bias_ if biased else None, float(self.lambda_), float(bias_lambda), weight
+        )
         theta, bias = (solution[:-1], float(solution[-1])) if biased else (solution, 0.0)
         scores = self.X_ @ theta + self.offsets_ + self.item_bias_ + bias
         pred = self._clip(scores.copy(), True)

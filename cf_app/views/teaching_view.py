@@ -153,7 +153,7 @@ def _breakdown_latex(b: teaching.PredictionBreakdown, shown: int = 8) -> str:
 # ------------------------------------------------------------------------------------------ gradient check
 def _gradient_check(ctx: ViewContext) -> None:
     model, r = ctx.model, ctx.model.ratings_
-    n_params = model.X_.size + model.Theta_.size
+    n_params = model.X_.size + model.Theta_.size + (r.n_items + r.n_users if model.normalize == "biases" else 0)
     st.markdown(
         "The numerical gradient, (J(p + eps) - J(p - eps)) / (2 eps) for one parameter p at a time, should match "
         "the formula's gradient. The course's criterion: a relative difference "
@@ -224,7 +224,11 @@ def _param_name(model: Any, p: int) -> str:
     if p < n_x:
         return f"x[{model.ratings_.items[p // k]}][{p % k + 1}]"
     q = p - n_x
-    return f"theta[{model.ratings_.users[q // k]}][{q % k + 1}]"
+    if q < model.Theta_.size:
+        return f"theta[{model.ratings_.users[q // k]}][{q % k + 1}]"
+    q -= model.Theta_.size  # learned biases follow X and Theta
+    n_items = model.ratings_.n_items
+    return f"b[{model.ratings_.items[q]}]" if q < n_items else f"c[{model.ratings_.users[q - n_items]}]"
 
 
 # ------------------------------------------------------------------------------------------------ replay
