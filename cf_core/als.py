@@ -17,11 +17,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .kernels import ridge_rows
+from .kernels import cg_rows, ridge_rows
 from .objective import SparseObjective
 from .threads import row_parts, run_parts
 
-__all__ = ["als_sweep", "ridge_solve"]
+__all__ = ["als_sweep", "cg_sweep", "ridge_solve"]
 
 _NO_BIAS = np.zeros(0)
 
@@ -64,6 +64,37 @@ class _Rows:
         run_parts(run, len(self.parts) - 1)
         return out, (out_bias if biased else None)
 
+    def cg_solve(
+        self,
+        F: np.ndarray,
+        other_bias: np.ndarray | None,
+        lambda_: float,
+        bias_lambda: float,
+        weights: np.ndarray | None,
+        current: np.ndarray,
+        current_bias: np.ndarray | None,
+        steps: int,
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Like :meth:`solve`, but ``steps`` conjugate-gradient steps per row from ``current`` (and its biases)."""
+        n_rows = len(self.indptr) - 1
+        biased = other_bias is not None
+        out = np.empty((n_rows, F.shape[1]))
+        out_bias = np.empty(n_rows) if biased else _NO_BIAS
+        bias_in = np.ascontiguousarray(other_bias, dtype=np.float64) if biased else _NO_BIAS
+        cur_bias = np.ascontiguousarray(current_bias, dtype=np.float64) if biased else _NO_BIAS
+        F = np.ascontiguousarray(F, dtype=np.float64)
+        current = np.ascontiguousarray(current, dtype=np.float64)
+        row_weights = _NO_BIAS if weights is None else weights
+
+        def run(p: int) -> None:
+            cg_rows(
+                self.indptr, self.indices, self.targets, F, bias_in, biased, lambda_, bias_lambda, row_weights,
+                self.parts[p], self.parts[p + 1], int(steps), current, cur_bias, out, out_bias,
+            )  # fmt: skip
+
+        run_parts(run, len(self.parts) - 1)
+        return out, (out_bias if biased else None)
+
 
 def _layouts(objective: SparseObjective) -> tuple[_Rows, _Rows]:
     """(item rows, user rows) of the objective's entries; the transposed one is built once and cached."""
@@ -98,6 +129,27 @@ def als_sweep(
     pen = objective.penalty
     X, b = item_rows.solve(Theta, c, pen.lambda_, pen.bias_lambda, pen.item_weights)
     Theta, c = user_rows.solve(X, b, pen.lambda_, pen.bias_lambda, pen.user_weights)
+    return X, Theta, b, c
+
+
+def cg_sweep(
+    objective: SparseObjective,
+    X: np.ndarray,
+    Theta: np.ndarray,
+    b: np.ndarray | None = None,
+    c: np.ndarray | None = None,
+    *,
+    steps: int = 3,
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None, np.ndarray | None]:
+    """One conjugate-gradient ALS sweep (implicit's solver): ``steps`` CG steps per row instead of an exact solve.
+
+    Each row starts from its current parameters, so a few steps per sweep track the exact ALS solution;
+    rows with fewer ratings than unknowns are still solved exactly (the dual system is cheaper there).
+    """
+    item_rows, user_rows = _layouts(objective)
+    pen = objective.penalty
+    X, b = item_rows.cg_solve(Theta, c, pen.lambda_, pen.bias_lambda, pen.item_weights, X, b, steps)
+    Theta, c = user_rows.cg_solve(X, b, pen.lambda_, pen.bias_lambda, pen.user_weights, Theta, c, steps)
     return X, Theta, b, c
 
 

@@ -8,7 +8,7 @@ the shared tests (``tests/test_solvers.py``) then run over it too.
 
 from __future__ import annotations
 
-from .alternating import AlternatingLeastSquares
+from .alternating import AlternatingLeastSquares, ConjugateGradientALS
 from .base import OnIteration, Parameters, Problem, Solver, SolverResult
 from .scipy_minimize import ScipyMinimize
 
@@ -21,6 +21,7 @@ SOLVERS: dict[str, Solver] = {
         ScipyMinimize("L-BFGS-B", "L-BFGS-B"),
         ScipyMinimize("CG", "CG"),
         AlternatingLeastSquares(),
+        ConjugateGradientALS(),
     )
 }
 
