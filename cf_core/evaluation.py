@@ -22,6 +22,7 @@ __all__ = ["train_test_split", "rmse", "mae", "sweep", "SWEEP_COLUMNS"]
 SWEEP_COLUMNS = [
     "num_features",
     "lambda_",
+    "bias_lambda",
     "train_rmse",
     "validation_rmse",
     "final_cost",
@@ -83,9 +84,13 @@ def sweep(
     test_size: float = 0.2,
     random_state: int | None = 0,
     callback: Callable[[int, int, dict[str, Any]], bool | None] | None = None,
+    bias_lambdas: Iterable[float | None] | None = None,
     **fit_params: Any,
 ) -> pd.DataFrame:
-    """Fit one model per (num_features, lambda) and report training and validation RMSE and fit time.
+    """Fit one model per (num_features, lambda[, bias_lambda]) and report training and validation RMSE and fit time.
+
+    ``bias_lambdas`` adds the biases' own regularization as a third dimension (with ``normalize="biases"``);
+    the ``bias_lambda`` column is NaN where the fit used lambda for the biases too.
 
     Without ``validation`` the ratings are split with :func:`train_test_split` (``test_size``,
     ``random_state``) so every combination is judged on the same held-out entries; ``random_state`` also
@@ -97,16 +102,18 @@ def sweep(
         train, validation = train_test_split(ratings, test_size, random_state)
     else:
         train = ratings
-    grid = list(itertools.product(list(num_features), list(lambdas)))
+    bias_grid = [fit_params.pop("bias_lambda", None)] if bias_lambdas is None else list(bias_lambdas)
+    grid = list(itertools.product(list(num_features), list(lambdas), bias_grid))
     rows: list[dict[str, Any]] = []
-    for done, (k, lam) in enumerate(grid, start=1):
-        model = CollaborativeFiltering(k, lam, random_state=random_state, **fit_params)
+    for done, (k, lam, bias_lam) in enumerate(grid, start=1):
+        model = CollaborativeFiltering(k, lam, random_state=random_state, bias_lambda=bias_lam, **fit_params)
         start = time.perf_counter()
         model.fit(train)
         seconds = time.perf_counter() - start
         row = {
             "num_features": k,
             "lambda_": lam,
+            "bias_lambda": np.nan if bias_lam is None else float(bias_lam),
             "train_rmse": rmse(train.values, model.predict_ratings(train)),
             "validation_rmse": rmse(validation.values, model.predict_ratings(validation)),
             "final_cost": float(model.cost_history_[-1]),

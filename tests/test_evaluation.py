@@ -141,3 +141,29 @@ def test_sweep_random_state_seeds_split_and_fits(low_rank):
     c = sweep(low_rank.train, [2], [1.0], random_state=1, max_iter=5)
     pd.testing.assert_frame_equal(a.drop(columns="fit_seconds"), b.drop(columns="fit_seconds"))
     assert a["final_cost"].iloc[0] != c["final_cost"].iloc[0]
+
+
+def test_sweep_over_bias_lambda_as_a_third_dimension(low_rank) -> None:
+    table = sweep(
+        low_rank.train,
+        [2],
+        [1.0, 3.0],
+        validation=low_rank.test,
+        bias_lambdas=[0.1, 10.0],
+        normalize="biases",
+        max_iter=20,
+        method="als",
+    )
+    assert list(table.columns) == SWEEP_COLUMNS
+    assert sorted(zip(table["lambda_"], table["bias_lambda"], strict=True)) == [
+        (1.0, 0.1),
+        (1.0, 10.0),
+        (3.0, 0.1),
+        (3.0, 10.0),
+    ]
+    assert table["validation_rmse"].nunique() == 4  # bias_lambda really reached the fits
+
+
+def test_sweep_without_bias_lambdas_reports_nan_for_same_as_lambda(low_rank) -> None:
+    table = sweep(low_rank.train, [2], [1.0], validation=low_rank.test, max_iter=5)
+    assert table["bias_lambda"].isna().all()
