@@ -15,7 +15,7 @@ from cf_core import Ratings
 from cf_core.io import FORMATS
 
 from . import data, state
-from .training import METHOD_LABELS, NORMALIZATION_LABELS, Params
+from .training import METHOD_LABELS, NORMALIZATION_LABELS, REGULARIZATION_LABELS, Params
 
 __all__ = ["DatasetRequest", "dataset_picker", "hyperparameters", "upload_limit_mb", "LAMBDAS"]
 
@@ -23,6 +23,8 @@ BLANK = "blank"
 UPLOAD = "upload"
 #: The lambda control's stops: log-spaced 1-3-10, plus 0 (no regularization, as a contrast to show).
 LAMBDAS = [0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0]
+#: The bias lambda's first stop: no separate value, the biases use lambda (the textbook model).
+SAME_AS_LAMBDA = "same as lambda"
 
 
 @dataclass(frozen=True)
@@ -162,6 +164,24 @@ def hyperparameters() -> tuple[Params, bool]:
             bind="query-params",
             help="Log-spaced stops: each step multiplies lambda by about 3. 0 turns regularization off.",
         )
+        bias_lam = st.select_slider(
+            "Bias lambda",
+            [SAME_AS_LAMBDA, *LAMBDAS],
+            value=SAME_AS_LAMBDA,
+            format_func=lambda v: v if isinstance(v, str) else f"{v:g}",
+            key="p_bias_lambda",
+            bind="query-params",
+            help="With learned biases: how strongly the item and user biases are shrunk, apart from the features "
+            "(biases usually want less).",
+        )
+        regularization = st.radio(
+            "Regularization",
+            list(REGULARIZATION_LABELS),
+            key="p_regularization",
+            bind="query-params",
+            help="Plain: lambda/2 |x|^2 for every row. Weighted: each item's and user's penalty times its number "
+            "of ratings (ALS-WR, as Spark's ALS), so use a much smaller lambda.",
+        )
         iters = st.slider(
             "Iterations", 1, 500, 100, key="p_iter", bind="query-params", help="Solver iterations (ALS: sweeps)."
         )
@@ -193,6 +213,8 @@ def hyperparameters() -> tuple[Params, bool]:
         num_features=int(k),
         lambda_=float(lam),
         max_iter=int(iters),
+        bias_lambda=None if isinstance(bias_lam, str) else float(bias_lam),
+        regularization=REGULARIZATION_LABELS[regularization],
         method=METHOD_LABELS[method],
         normalize=NORMALIZATION_LABELS[norm],
         random_state=int(seed),

@@ -25,6 +25,8 @@ __all__ = [
     "GRAD_X_LATEX",
     "GRAD_THETA_LATEX",
     "PREDICTION_LATEX",
+    "cost_latex",
+    "gradient_latex",
     "CurrentMath",
     "current_math",
     "PredictionBreakdown",
@@ -63,6 +65,53 @@ GRAD_THETA_LATEX = (
     r"\,x_k^{(i)} + \lambda\, \theta_k^{(j)}"
 )
 PREDICTION_LATEX = r"\hat y^{(i,j)} = (x^{(i)})^T\theta^{(j)} + \mu_i = \sum_{k=1}^{n} x_k^{(i)}\theta_k^{(j)} + \mu_i"
+
+
+def _residual_latex(biased: bool) -> str:
+    bias = r" + b_i + c_j" if biased else ""
+    return r"\Big((x^{(i)})^T\theta^{(j)}" + bias + r" - y^{(i,j)}\Big)"
+
+
+def cost_latex(model: CollaborativeFiltering) -> str:
+    r"""The cost this model minimizes, in the course's notation: biases, bias lambda and weighting included.
+
+    The textbook model gets exactly :data:`COST_LATEX`; ``n_i`` / ``n_j`` are the rating counts the
+    weighted penalty multiplies by, ``\lambda_b`` the biases' own lambda.
+    """
+    biased = model.normalize == "biases"
+    weighted = model.regularization == "weighted"
+    if not biased and not weighted:
+        return COST_LATEX
+    n_i, n_j = (r"n_i\,", r"n_j\,") if weighted else ("", "")
+    lam_b = r"\lambda" if model.bias_lambda is None else r"\lambda_b"
+    latex = (
+        r"J = \frac{1}{2}\sum_{(i,j):\,r(i,j)=1}" + _residual_latex(biased) + "^2"
+        r" + \frac{\lambda}{2}\sum_{i}" + n_i + r"\lVert x^{(i)}\rVert^2"
+        r" + \frac{\lambda}{2}\sum_{j}" + n_j + r"\lVert \theta^{(j)}\rVert^2"
+    )
+    if biased:
+        latex += r" + \frac{" + lam_b + r"}{2}\Big(\sum_i " + n_i + r"b_i^2 + \sum_j " + n_j + r"c_j^2\Big)"
+    return latex
+
+
+def gradient_latex(model: CollaborativeFiltering, side: str) -> str:
+    """dJ/dx (``side="items"``) or dJ/dtheta (``"users"``) for this model's cost, as :func:`cost_latex`."""
+    biased = model.normalize == "biases"
+    weighted = model.regularization == "weighted"
+    if not biased and not weighted:
+        return GRAD_X_LATEX if side == "items" else GRAD_THETA_LATEX
+    residual = _residual_latex(biased)
+    if side == "items":
+        n = r"n_i\," if weighted else ""
+        return (
+            r"\frac{\partial J}{\partial x_k^{(i)}} = \sum_{j:\,r(i,j)=1}" + residual
+            + r"\,\theta_k^{(j)} + \lambda\," + n + r"x_k^{(i)}"
+        )  # fmt: skip
+    n = r"n_j\," if weighted else ""
+    return (
+        r"\frac{\partial J}{\partial \theta_k^{(j)}} = \sum_{i:\,r(i,j)=1}" + residual
+        + r"\,x_k^{(i)} + \lambda\," + n + r"\theta_k^{(j)}"
+    )  # fmt: skip
 
 
 def _check_fitted(model: CollaborativeFiltering) -> None:

@@ -20,7 +20,15 @@ import streamlit as st
 from cf_core import CollaborativeFiltering, Ratings, TrainingProgress, train_test_split
 from cf_core.solvers import solver_labels
 
-__all__ = ["Params", "TrainResult", "LiveProgress", "train", "NORMALIZATION_LABELS", "METHOD_LABELS"]
+__all__ = [
+    "Params",
+    "TrainResult",
+    "LiveProgress",
+    "train",
+    "NORMALIZATION_LABELS",
+    "METHOD_LABELS",
+    "REGULARIZATION_LABELS",
+]
 
 #: Sidebar label -> ``normalize`` value.
 NORMALIZATION_LABELS: dict[str, str | None] = {
@@ -30,6 +38,8 @@ NORMALIZATION_LABELS: dict[str, str | None] = {
 }
 #: Sidebar label -> ``method`` value.
 METHOD_LABELS: dict[str, str] = solver_labels()
+#: Sidebar label -> ``regularization`` value.
+REGULARIZATION_LABELS: dict[str, str] = {"Plain (course)": "l2", "Weighted by ratings (ALS-WR)": "weighted"}
 
 
 @dataclass(frozen=True)
@@ -43,12 +53,16 @@ class Params:
     normalize: str | None = "mean"
     random_state: int = 0
     validation_share: float = 0.0
+    bias_lambda: float | None = None  # None: the same as lambda_
+    regularization: str = "l2"
 
     def estimator(self) -> CollaborativeFiltering:
         return CollaborativeFiltering(
             self.num_features,
             self.lambda_,
             self.max_iter,
+            bias_lambda=self.bias_lambda,
+            regularization=self.regularization,
             normalize=self.normalize,
             method=self.method,
             random_state=self.random_state,
@@ -58,8 +72,10 @@ class Params:
         norm = {v: k for k, v in NORMALIZATION_LABELS.items()}[self.normalize]
         method = {v: k for k, v in METHOD_LABELS.items()}[self.method]
         val = f", validation {self.validation_share:.0%}" if self.validation_share else ""
+        bias = "" if self.bias_lambda is None or self.normalize != "biases" else f", bias lambda={self.bias_lambda:g}"
+        weighted = ", weighted by ratings" if self.regularization == "weighted" else ""
         return (
-            f"k={self.num_features}, lambda={self.lambda_:g}, {self.max_iter} iterations, {method}, "
+            f"k={self.num_features}, lambda={self.lambda_:g}{weighted}{bias}, {self.max_iter} iterations, {method}, "
             f"normalization: {norm}, seed {self.random_state}{val}"
         )
 

@@ -70,6 +70,8 @@ class RunRecord:
     fit_seconds: float
     cost_history: np.ndarray = field(repr=False, compare=False)
     validation_history: np.ndarray | None = field(default=None, repr=False, compare=False)
+    bias_lambda: float | None = None  # None: the biases used lambda
+    regularization: str = "l2"
 
     @property
     def label(self) -> str:
@@ -118,6 +120,8 @@ def make_record(
         fit_seconds=float(model.fit_time_),
         cost_history=np.array(model.cost_history_),
         validation_history=None if val_hist is None else np.array(val_hist),
+        bias_lambda=None if params.get("bias_lambda") is None else float(params["bias_lambda"]),
+        regularization=str(params.get("regularization", "l2")),
     )
 
 
@@ -170,7 +174,18 @@ def history_csv(runs: Iterable[RunRecord]) -> bytes:
 
 
 _COMPARED = ["final_cost", "train_rmse", "validation_rmse", "n_iter", "fit_seconds"]
-_SETTINGS = ["data_version", "num_features", "lambda_", "max_iter", "normalize", "method", "init", "random_state"]
+_SETTINGS = [
+    "data_version",
+    "num_features",
+    "lambda_",
+    "bias_lambda",
+    "regularization",
+    "max_iter",
+    "normalize",
+    "method",
+    "init",
+    "random_state",
+]
 
 
 def compare_runs(a: RunRecord, b: RunRecord) -> pd.DataFrame:
@@ -244,8 +259,18 @@ def _lambda_label(lam: float) -> str:
     return f"{lam:g}"
 
 
+def best_over_bias_lambda(results: pd.DataFrame) -> pd.DataFrame:
+    """One row per (k, lambda): the bias lambda with the lowest validation RMSE (all rows if it was not swept)."""
+    ordered = results.sort_values("validation_rmse", kind="stable", na_position="last")
+    return ordered.drop_duplicates(["num_features", "lambda_"]).sort_index()
+
+
 def sweep_heatmap(results: pd.DataFrame) -> go.Figure:
-    """Validation RMSE over k (rows) and lambda (columns), values written in, the best cell outlined."""
+    """Validation RMSE over k (rows) and lambda (columns), values written in, the best cell outlined.
+
+    When bias lambda was swept too, each cell shows the RMSE of its best bias lambda.
+    """
+    results = best_over_bias_lambda(results)
     grid = results.pivot_table(index="num_features", columns="lambda_", values="validation_rmse", aggfunc="first")
     x = [_lambda_label(v) for v in grid.columns]
     y = [str(v) for v in grid.index]
@@ -282,8 +307,10 @@ def sweep_heatmap(results: pd.DataFrame) -> go.Figure:
 def validation_curves(results: pd.DataFrame) -> go.Figure:
     """RMSE against lambda, one validation line (solid) and training line (dotted) per k; best starred.
 
-    The gap between the two is overfitting, which is what lambda trades off.
+    The gap between the two is overfitting, which is what lambda trades off. With bias lambda swept too,
+    each point is the best bias lambda for its (k, lambda).
     """
+    results = best_over_bias_lambda(results)
     fig = go.Figure()
     log_x = bool((results["lambda_"] > 0).all()) and results["lambda_"].nunique() > 1
     for i, (k, part) in enumerate(results.sort_values("lambda_").groupby("num_features", sort=True)):

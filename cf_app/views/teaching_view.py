@@ -88,20 +88,25 @@ def _math(ctx: ViewContext) -> None:
         "biases": "Here y is the rating minus the global mean, and the model also learns a bias per item and "
         "per user (their squares are regularized too).",
     }[model.normalize]
-    st.markdown(f"**The cost**, summed over the {r.n_ratings:,} rated entries. {norm_note}")
+    penalty_note = f" lambda = {model.lambda_:g}"
+    if model.normalize == "biases" and model.bias_lambda is not None:
+        penalty_note += f", bias lambda = {model.bias_lambda:g}"
+    if model.regularization == "weighted":
+        penalty_note += "; each row's penalty is multiplied by its number of ratings n (ALS-WR)"
+    st.markdown(f"**The cost**, summed over the {r.n_ratings:,} rated entries. {norm_note}{penalty_note}.")
     left, right = st.columns([3, 1])
-    left.latex(teaching.COST_LATEX)
+    left.latex(teaching.cost_latex(model))
     right.metric("J now", f"{cm.cost:.6g}")
     right.caption(f"= {cm.squared_error:.6g} (squared errors) + {cm.regularization:.6g} (regularization)")
     st.markdown("**The gradients** (what the optimizer follows; near a minimum both are close to zero)")
     item = _pick("Item i", r.items, r.item_counts(), f"{ctx.key}_teach_item")
     user = _pick("User j", r.users, r.user_counts(), f"{ctx.key}_teach_user")
     left, right = st.columns([3, 1])
-    left.latex(teaching.GRAD_X_LATEX)
+    left.latex(teaching.gradient_latex(model, "items"))
     right.metric("|dJ/dX| (all items)", f"{cm.grad_X_norm:.3g}")
     right.caption(f"dJ/dx for item {r.items[item]}: " + _vector(cm.grad_X[item]))
     left, right = st.columns([3, 1])
-    left.latex(teaching.GRAD_THETA_LATEX)
+    left.latex(teaching.gradient_latex(model, "users"))
     right.metric("|dJ/dTheta| (all users)", f"{cm.grad_Theta_norm:.3g}")
     right.caption(f"dJ/dtheta for user {r.users[user]}: " + _vector(cm.grad_Theta[user]))
 

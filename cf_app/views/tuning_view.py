@@ -10,6 +10,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import streamlit as st
 
 from cf_core import Ratings, train_test_split
@@ -25,6 +27,7 @@ SWEEP_KEY = "tuning_sweep"
 #: The sidebar form's widget keys for k and lambda (see cf_app.sidebar.hyperparameters).
 FEATURES_WIDGET = "p_features"
 LAMBDA_WIDGET = "p_lambda"
+BIAS_LAMBDA_WIDGET = "p_bias_lambda"
 K_CHOICES = list(range(1, 51))
 DEFAULT_KS = [2, 5, 10, 20]
 DEFAULT_LAMBDAS = [0.1, 1.0, 3.0, 10.0]
@@ -114,10 +117,12 @@ def _sweep_data(ctx: ViewContext) -> tuple[Ratings, Ratings, str]:
     return train, val, "a 20% hold-out (set a validation share in the sidebar to use your own split)"
 
 
-def _load_best(k: int, lam: float) -> None:
+def _load_best(k: int, lam: float, bias_lam: float | None = None) -> None:
     """Button callback: runs before the sidebar is drawn, so its widgets can still be set."""
     st.session_state[FEATURES_WIDGET] = int(k)
     st.session_state[LAMBDA_WIDGET] = float(lam)
+    if bias_lam is not None:
+        st.session_state[BIAS_LAMBDA_WIDGET] = float(bias_lam)
 
 
 def _sweep(ctx: ViewContext) -> None:
@@ -129,6 +134,16 @@ def _sweep(ctx: ViewContext) -> None:
             "Lambdas", LAMBDAS, default=DEFAULT_LAMBDAS, format_func=lambda v: f"{v:g}", key=f"{ctx.key}_sweep_lam"
         )
         iters = c3.number_input("Iterations", 1, 1000, 50, key=f"{ctx.key}_sweep_iter")
+        bias_lambdas: list[float] = []
+        if params.normalize == "biases":
+            bias_lambdas = st.multiselect(
+                "Bias lambdas (a third dimension; none: the sidebar's)",
+                [v for v in LAMBDAS if v > 0],
+                default=[],
+                format_func=lambda v: f"{v:g}",
+                key=f"{ctx.key}_sweep_bias_lam",
+                help="Each cell then shows its best bias lambda; the sweep takes this many times longer.",
+            )
         submitted = st.form_submit_button("Run sweep", type="primary")
     st.caption(
         f"Each cell is one fit with the sidebar's other settings ({_other_settings(params)}); "
@@ -138,7 +153,7 @@ def _sweep(ctx: ViewContext) -> None:
         if not ks or not lambdas:
             st.error("Pick at least one k and one lambda to sweep.")
         else:
-            _run_sweep(ctx, sorted(ks), sorted(lambdas), int(iters))
+            _run_sweep(ctx, sorted(ks), sorted(lambdas), int(iters), sorted(bias_lambdas))
     stored = st.session_state.get(SWEEP_KEY)
     if stored is None:
         return
@@ -148,15 +163,18 @@ def _sweep(ctx: ViewContext) -> None:
     results = stored["results"]
     best = tuning.best_cell(results)
     k, lam = int(best["num_features"]), float(best["lambda_"])
+    bias_lam = None if pd.isna(best.get("bias_lambda", np.nan)) else float(best["bias_lambda"])
+    bias_text = "" if bias_lam is None else f", bias lambda={bias_lam:g}"
     st.success(
         f"Sweep of {len(results)} fits ({stored['max_iter']} iterations each, {stored['settings']}) on "
         f"{stored['split']} took "
-        f"{stored['seconds']:.1f} s. Best: k={k}, lambda={lam:g}, validation RMSE {best['validation_rmse']:.4f}."
+        f"{stored['seconds']:.1f} s. Best: k={k}, lambda={lam:g}{bias_text}, "
+        f"validation RMSE {best['validation_rmse']:.4f}."
     )
     if st.button(
-        f"Load k={k}, lambda={lam:g} into the controls",
+        f"Load k={k}, lambda={lam:g}{bias_text} into the controls",
         on_click=_load_best,
-        args=(k, lam),
+        args=(k, lam, bias_lam),
         key=f"{ctx.key}_sweep_load",
         help="Sets the sidebar's k and lambda; press Train to fit with them.",
     ):
@@ -176,13 +194,18 @@ def _sweep(ctx: ViewContext) -> None:
 
 def _other_settings(params: Any) -> str:
     norm = {"mean": "item mean", None: "no normalization", "biases": "learned biases"}[params.normalize]
-    return f"{params.method}, {norm}, seed {params.random_state}"
+    extra = ", weighted by ratings" if params.regularization == "weighted" else ""
+    if params.normalize == "biases" and params.bias_lambda is not None:
+        extra += f", bias lambda {params.bias_lambda:g}"
+    return f"{params.method}, {norm}{extra}, seed {params.random_state}"
 
 
-def _run_sweep(ctx: ViewContext, ks: list[int], lambdas: list[float], iters: int) -> None:
+def _run_sweep(
+    ctx: ViewContext, ks: list[int], lambdas: list[float], iters: int, bias_lambdas: list[float] | None = None
+) -> None:
     params = ctx.result.params
     train, val, split = _sweep_data(ctx)
-    total = len(ks) * len(lambdas)
+    total = len(ks) * len(lambdas) * max(len(bias_lambdas or []), 1)
     bar = st.progress(0.0, text=f"Sweep: 0 / {total} fits")
     start = time.perf_counter()
 
@@ -203,6 +226,8 @@ def _run_sweep(ctx: ViewContext, ks: list[int], lambdas: list[float], iters: int
         method=params.method,
         normalize=params.normalize,
         random_state=params.random_state,
+        regularization=params.regularization,
+        **({"bias_lambdas": bias_lambdas} if bias_lambdas else {"bias_lambda": params.bias_lambda}),
     )
     seconds = time.perf_counter() - start
     bar.empty()

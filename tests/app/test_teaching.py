@@ -180,3 +180,34 @@ def test_neighbours_note_reports_lengths_when_lists_differ():
     table = teaching.neighbours(m, 0, n=1)
     assert table["by dot product"].tolist() == [2] and table["by cosine"].tolist() == [1]
     assert "1 of 1 neighbours differ" in teaching.neighbours_note(m, 0, table)
+
+
+def test_the_math_shown_is_the_cost_the_model_minimized(small):
+    """Weighted penalty and bias lambda: formula, the reported J and its split into data and penalty."""
+    m = CollaborativeFiltering(
+        2, 0.2, 15, normalize="biases", regularization="weighted", bias_lambda=0.05, method="als", random_state=0
+    ).fit(small)
+    cm = teaching.current_math(m)
+    assert cm.cost == pytest.approx(m.cost_history_[-1])
+    n_i, n_j = np.maximum(small.item_counts(), 1), np.maximum(small.user_counts(), 1)
+    penalty = 0.1 * (n_i @ np.sum(m.X_**2, axis=1) + n_j @ np.sum(m.Theta_**2, axis=1))
+    penalty += 0.025 * (n_i @ m.item_bias_**2 + n_j @ m.user_bias_**2)
+    assert cm.regularization == pytest.approx(penalty)
+    latex = teaching.cost_latex(m)
+    assert r"n_i\," in latex and r"\lambda_b" in latex and "b_i + c_j" in latex
+    assert "n_i" in teaching.gradient_latex(m, "items") and "n_j" in teaching.gradient_latex(m, "users")
+    textbook = CollaborativeFiltering(2, 1.0, 5, random_state=0).fit(small)
+    assert teaching.cost_latex(textbook) == teaching.COST_LATEX
+    assert teaching.gradient_latex(textbook, "items") == teaching.GRAD_X_LATEX
+
+
+@pytest.mark.parametrize("at", ["random", "trained"])
+def test_gradient_check_covers_biases_and_the_new_penalties(small, at):
+    m = CollaborativeFiltering(
+        2, 0.3, 20, normalize="biases", regularization="weighted", bias_lambda=0.1, random_state=0
+    ).fit(small)
+    result = teaching.gradient_check(m, at=at)
+    r = small
+    assert len(result.coordinates) == m.X_.size + m.Theta_.size + r.n_items + r.n_users
+    if at == "random":
+        assert result.passed(teaching.GRADIENT_CRITERION), result.relative_difference

@@ -134,3 +134,24 @@ def test_validation_curves_one_line_per_k_and_best_star():
 def test_best_cell_needs_validation():
     with pytest.raises(ValueError, match="no validation RMSE"):
         tuning.best_cell(pd.DataFrame({"num_features": [2], "lambda_": [1.0], "validation_rmse": [np.nan]}))
+
+
+def test_records_and_sweep_figures_carry_bias_lambda(split):
+    train, val = split
+    model = CollaborativeFiltering(
+        2, 0.1, 10, normalize="biases", bias_lambda=0.3, regularization="weighted", random_state=0
+    ).fit(train)
+    rec = tuning.make_record(model, 1, validation=val)
+    assert (rec.bias_lambda, rec.regularization) == (0.3, "weighted")
+    results = tuning.run_sweep(
+        train, [2, 3], [0.1, 1.0], validation=val, bias_lambdas=[0.1, 3.0], normalize="biases", max_iter=10
+    )
+    assert len(results) == 8
+    best = tuning.best_over_bias_lambda(results)
+    assert len(best) == 4
+    for _, row in best.iterrows():
+        same = results[(results["num_features"] == row["num_features"]) & (results["lambda_"] == row["lambda_"])]
+        assert row["validation_rmse"] == same["validation_rmse"].min()
+    heat = tuning.sweep_heatmap(results)
+    assert np.nanmin(heat.data[0].z) == pytest.approx(tuning.best_cell(results)["validation_rmse"])
+    assert len(tuning.validation_curves(results).data) == 2 * 2 + 1  # two lines per k, and the best star

@@ -265,3 +265,22 @@ def test_big_data_refuses_replay_and_sweeps_with_progress():
     stored = at.session_state[tuning_view.SWEEP_KEY]
     assert len(stored["results"]) == 16 and stored["max_iter"] == 50
     assert any(f"took {stored['seconds']:.1f} s" in s.value for s in at.success)
+
+
+def test_a_shared_link_sets_bias_lambda_and_the_weighted_penalty():
+    at = AppTest.from_file(APP, default_timeout=180)
+    link = {
+        "p_features": "3",
+        "p_lambda": "0.1",
+        "p_bias_lambda": "3",
+        "p_regularization": "Weighted by ratings (ALS-WR)",
+        "p_normalize": "Learned biases",
+        "p_method": "ALS",
+    }
+    for name, value in link.items():
+        at.query_params[name] = value
+    at.run()
+    at.button(key=TRAIN).click().run()
+    assert not at.exception
+    (run,) = tuning.run_history(at.session_state)
+    assert (run.lambda_, run.bias_lambda, run.regularization, run.normalize) == (0.1, 3.0, "weighted", "biases")
