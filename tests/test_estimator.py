@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import io
+import json
+import zipfile
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -18,6 +22,7 @@ from cf_core import (
     rmse,
     train_test_split,
 )
+from cf_core.io import load_model, save_model
 from cf_core.objective import SparseObjective
 from cf_core.synthetic import synthetic_ratings
 
@@ -709,3 +714,28 @@ def test_predict_ratings_rejects_a_grid_with_other_labels(tiny_ratings):
 def test_invalid_random_state_names_the_parameter(tiny_ratings, bad):
     with pytest.raises(ValueError, match="random_state"):
         CollaborativeFiltering(2, 1.0, 5, random_state=bad).fit(tiny_ratings)
+
+
+# ------------------------------------------------------------------------------------ saved models
+def test_saved_models_keep_the_new_penalties_and_old_files_still_load(low_rank) -> None:
+    model = fitted(low_rank.train, normalize="biases", bias_lambda=0.2, regularization="weighted", lambda_=0.1)
+    loaded = load_model(io.BytesIO(save_model(model)))
+    assert (loaded.bias_lambda, loaded.regularization) == (0.2, "weighted")
+    np.testing.assert_array_equal(loaded.fold_in(np.full(40, np.nan)).theta, model.fold_in(np.full(40, np.nan)).theta)
+
+    # A file written before these parameters existed: its params lack both keys.
+    old = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(save_model(fitted(low_rank.train)))) as src, zipfile.ZipFile(old, "w") as dst:
+        for name in src.namelist():
+            data = src.read(name)
+            if name == "meta.npy":
+                meta_array = np.load(io.BytesIO(data), allow_pickle=False)
+                meta = json.loads(str(meta_array[()]))
+                for key in ("bias_lambda", "regularization"):
+                    meta["params"].pop(key)
+                buffer = io.BytesIO()
+                np.save(buffer, np.array(json.dumps(meta)))
+                data = buffer.getvalue()
+            dst.writestr(name, data)
+    loaded_old = load_model(io.BytesIO(old.getvalue()))
+    assert (loaded_old.bias_lambda, loaded_old.regularization) == (None, "l2")
