@@ -18,6 +18,7 @@ from cf_core import (
     NotFittedError,
     Ratings,
     TrainingProgress,
+    check_gradient,
     cost_and_gradient,
     rmse,
     train_test_split,
@@ -739,3 +740,26 @@ def test_saved_models_keep_the_new_penalties_and_old_files_still_load(low_rank) 
             dst.writestr(name, data)
     loaded_old = load_model(io.BytesIO(old.getvalue()))
     assert (loaded_old.bias_lambda, loaded_old.regularization) == (None, "l2")
+
+
+@pytest.mark.parametrize("normalize", [None, "mean", "biases"])
+@pytest.mark.parametrize("regularization", ["l2", "weighted"])
+def test_new_options_pass_the_gradient_check_in_every_normalize_mode(low_rank, normalize, regularization) -> None:
+    model = fitted(low_rank.train, normalize=normalize, regularization=regularization, bias_lambda=0.2, max_iter=5)
+    r = model.ratings_
+    shifted = Ratings(r.item_idx, r.user_idx, r.values - model.offsets_[r.item_idx], r.items, r.users)
+    rng = np.random.default_rng(0)
+    biases = {"b": rng.normal(size=r.n_items), "c": rng.normal(size=r.n_users)} if normalize == "biases" else {}
+    result = check_gradient(
+        rng.normal(size=model.X_.shape),
+        rng.normal(size=model.Theta_.shape),
+        shifted,
+        model.lambda_,
+        bias_lambda=0.2,
+        regularization=regularization,
+        **biases,
+    )
+    assert result.passed(1e-9), result.relative_difference
+    objective = model.objective()  # the same cost the fit minimized
+    params = (model.X_, model.Theta_) + ((model.item_bias_, model.user_bias_) if biases else ())
+    assert objective.cost(*params) == pytest.approx(model.cost_history_[-1], rel=1e-12)
