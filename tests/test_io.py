@@ -430,6 +430,15 @@ CORPUS: dict[str, tuple[int | None, str | None, object, tuple[str, ...]]] = {
     "mat_nan.mat": (None, "Y", None, ("Y(2,3) = nan",)),
     "model_not_npz.npz": (None, None, None, ("not a saved CF Lab model",)),
     "model_object_array.npz": (None, "X", None, ("never loads pickled data",)),
+    "model_huge_member.npz": (None, "X", (200_000_000,), ("1,526 MiB", "max_model_member_bytes")),
+    "model_text_global_mean.npz": (None, "global_mean", "three", ("expected a finite number",)),
+    "model_no_n_iter.npz": (None, "n_iter", None, ("lacks 'n_iter'",)),
+    "model_unknown_member.npz": (None, "payload", None, ("not part of a CF Lab model",)),
+    "model_int_X.npz": (None, "X", None, ("(int64); expected float",)),
+    "mat_huge_declared.mat": (None, "Y", (15_000, 15_000), ("15,000 x 15,000", "max_dense_cells")),
+    "wide_outlier.csv": (32, "Carol", 99.0, ("far outside the scale 1 to 5", "line 32: 99", "outliers='drop'")),
+    "long_outlier.csv": (152, "rating", 99.0, ("far outside the scale 1 to 5", "line 152: 99", "rating_scale=")),
+    "ubig.data": (2, "user", "18446744073709551617", ("beyond 64 bits",)),
 }
 
 

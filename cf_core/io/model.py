@@ -146,7 +146,7 @@ def _field(meta: dict, key: str, kind: type | tuple[type, ...], name: str, defau
     if ok and isinstance(value, float) and not math.isfinite(value):
         ok = False
     if not ok:
-        names = " or ".join("number" if k in (int, float) else k.__name__ for k in wanted)
+        names = " or ".join(dict.fromkeys("number" if k in (int, float) else k.__name__ for k in wanted))
         raise DataFormatError(
             f"the model header's {key!r} is {value!r}; expected a finite {names}", source=name, column=key, value=value
         )
