@@ -6,8 +6,9 @@ comments, and of those
 * a ``# key: value`` line (a word, a colon, then a space or the line end) is metadata: CF Lab writes
   ``rating_scale``, ``item_labels`` and ``user_labels``, the samples ``description``; other keys are kept
   in the report and otherwise ignored;
-* any other ``#`` line is a comment only when it does not split into as many fields as the first line
-  after the comments; a line that does (a wide grid's ``#,Alice,Bob`` header, a header-less long file's
+* any other ``#`` line is a comment only when it does not split into as many fields (two or more) as
+  the first line after the comments, under any delimiter that splits the lines after it evenly; a line
+  that does (a wide grid's ``#,Alice,Bob`` header, a header-less long file's
   ``#u1,i1,5``) is data.
 
 Delimiter rule: of ``, \\t ; |``, the one that splits every sampled line into the same number of fields
@@ -86,8 +87,9 @@ def _split_comments(data: bytes) -> tuple[list[tuple[int, int, bytes]], dict[str
     return lines, meta, pos
 
 
-def _sniff(sample: str) -> tuple[str, list[str]] | None:
-    """The delimiter by the rule in the module notes, and the first record's fields."""
+def _candidates(sample: str) -> list[tuple[str, list[str]]]:
+    """Delimiters that split the sample evenly, best first by the rule in the module notes; else the mostly
+    regular one (the loader then names the odd rows); with the first record's fields."""
     regular: list[tuple[int, int, str, list[str]]] = []
     mostly: tuple[str, list[str]] | None = None
     for rank, delim in enumerate(DELIMITERS):
@@ -104,11 +106,15 @@ def _sniff(sample: str) -> tuple[str, list[str]] | None:
             # one ragged row in five or more is tolerated: the loader names it precisely
             regular.append((-len(recs[0]), rank, delim, recs[0]))
         elif 2 * agree > len(recs) and (mostly is None or len(recs[0]) > len(mostly[1])):
-            mostly = (delim, recs[0])  # mostly regular: load it and let the loader name the odd rows
+            mostly = (delim, recs[0])
     if regular:
-        _, _, delim, first = min(regular)
-        return delim, first
-    return mostly
+        return [(delim, first) for _, _, delim, first in sorted(regular)]
+    return [mostly] if mostly else []
+
+
+def _sniff(sample: str) -> tuple[str, list[str]] | None:
+    found = _candidates(sample)
+    return found[0] if found else None
 
 
 def as_text(data: bytes, name: str, delimiter: str | None = None) -> Text:
@@ -126,14 +132,16 @@ def as_text(data: bytes, name: str, delimiter: str | None = None) -> Text:
     first_after = rest[lead : (rest.find(b"\n", lead) + 1 or len(rest))]
     if forced:
         first_after = b""
-    delim_guess = delimiter
-    if delim_guess is None and first_after.strip():
-        found = _sniff(rest[lead : lead + 65536].decode("utf-8", errors="replace"))
-        delim_guess = found[0] if found else None
-    width = _fields(first_after.rstrip(b"\r\n"), delim_guess) if delim_guess and first_after.strip() else 0
+    if delimiter is not None:
+        guesses = [delimiter]
+    elif first_after.strip():
+        guesses = [d for d, _ in _candidates(rest[lead : lead + 65536].decode("utf-8", errors="replace"))]
+    else:
+        guesses = []
+    widths = {d: _fields(first_after.rstrip(b"\r\n"), d) for d in guesses}
     n_comments = len(hashed)
     for k, (_start, _end, text) in enumerate(hashed):
-        if text and width > 0 and _fields(text, delim_guess or ",") == width:
+        if text and any(w >= 2 and _fields(text, d) == w for d, w in widths.items()):
             n_comments = k  # this '#' line is a row: the body starts here
             break
     if n_comments < len(hashed):
