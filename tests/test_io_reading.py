@@ -334,7 +334,8 @@ def test_hand_written_wide_grids_with_tricky_labels_read_back(r, corner, delimit
 def test_long_files_with_decimal_commas_and_tricky_labels_read_back(r, delimiter):
     long = r.to_long()
     rows = [["user", "item", "rating"]] + [
-        [str(u), str(i), f"{v:g}".replace(".", ",")] for u, i, v in zip(long["user"], long["item"], long["rating"])
+        [str(u), str(i), f"{v:g}".replace(".", ",")]
+        for u, i, v in zip(long["user"], long["item"], long["rating"], strict=True)
     ]
     back, report = read_ratings(upload(_write(rows, delimiter)), rating_scale=(0.5, 5))
     assert report.delimiter == delimiter and report.decimal in (",", ".")
