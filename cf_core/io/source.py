@@ -26,7 +26,7 @@ AUTO_ENCODINGS = ("utf-8", "cp1252", "latin-1")
 def source_name(source: Any, name: str | None = None) -> str:
     """The file name messages use: ``name`` if given, else the path's or file object's name."""
     if name:
-        return Path(name).name or name
+        return name  # as given: an upload's name is shown exactly as the person's browser sent it
     if isinstance(source, (str, os.PathLike)):
         return Path(source).name
     found = getattr(source, "name", None)
