@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.io
+import scipy.sparse
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -342,3 +343,21 @@ def test_long_files_with_decimal_commas_and_tricky_labels_read_back(r, delimiter
     got = back.to_long().astype({"user": str, "item": str}).sort_values(["user", "item"]).reset_index(drop=True)
     want = long.astype({"user": str, "item": str}).sort_values(["user", "item"]).reset_index(drop=True)
     pd.testing.assert_frame_equal(got, want, check_dtype=False)
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 6), st.integers(0, 6)), min_size=1, max_size=4),
+    st.booleans(),
+    st.booleans(),
+)
+def test_declared_shapes_match_scipy_without_loading(shapes, compress, sparse):
+    from cf_core.io.mat import declared_shapes
+
+    variables = {
+        f"v{k}_{'long_name' * (k % 2)}": (scipy.sparse.csc_matrix(np.ones(s)) if sparse else np.ones(s))
+        for k, s in enumerate(shapes)
+    }
+    buffer = io.BytesIO()
+    scipy.io.savemat(buffer, variables, do_compression=compress)
+    expected = [(name, tuple(shape)) for name, shape, _ in scipy.io.whosmat(io.BytesIO(buffer.getvalue()))]
+    assert declared_shapes(buffer.getvalue()) == expected
