@@ -106,7 +106,7 @@ DELIMITERS = {"detect": None, "comma": ",", "tab": "\t", "semicolon": ";", "vert
 DECIMALS = {"detect": None, "point (4.5)": ".", "comma (4,5)": ","}
 HEADERS = {"detect": None, "yes": True, "no": False}
 ENCODINGS = {"detect": None, "UTF-8": "utf-8", "Windows (cp1252)": "cp1252", "Latin-1": "latin-1", "UTF-16": "utf-16"}
-OUTLIERS = {"refuse the file": "error", "drop them": "drop"}
+OUTLIERS = {"refuse": "error", "drop them": "drop"}
 READ_REPORTS = "upload_read_reports"  # session key: workspace source -> ReadReport (or error text) of that read
 
 
@@ -154,8 +154,8 @@ def _show_read(outcome: object) -> None:
     if isinstance(outcome, str):
         st.text(outcome)
         return
-    rows = [(name, value, how) for name, value, how in outcome.settings()]  # type: ignore[attr-defined]
-    st.dataframe(pd.DataFrame(rows, columns=["setting", "read as", "because"]), hide_index=True, width="stretch")
+    rows = [(name, value) for name, value, _how in outcome.settings()]  # type: ignore[attr-defined]
+    st.dataframe(pd.DataFrame(rows, columns=["setting", "read as"]), hide_index=True, width="stretch")
     st.text(outcome.describe())  # type: ignore[attr-defined]
 
 
