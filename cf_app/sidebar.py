@@ -189,6 +189,8 @@ def _upload() -> DatasetRequest | None:
         if source in state.workspaces():
             if active is None or active.source != source:
                 request = DatasetRequest(source, uploaded.name, None)
+        elif isinstance(reports.get(source), str):  # this reading failed before: say so again, don't re-read
+            state.notify("error", _md(reports[source]))
         else:
             try:
                 ratings, report = data.read_upload(
