@@ -9,21 +9,26 @@ of a 1M-rating set is never turned into a dense grid.
 from __future__ import annotations
 
 import hashlib
-import io
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from cf_core import Ratings
 
+if TYPE_CHECKING:
+    from cf_core.io import ReadReport
+
 __all__ = [
     "DataSource",
     "sample_sources",
     "load_sample_ratings",
+    "ReadChoices",
+    "read_upload",
     "load_upload",
+    "read_error_text",
     "blank_ratings",
     "fingerprint",
     "top_positions",
@@ -63,21 +68,61 @@ def load_sample_ratings(key: str) -> Ratings:
     return samples.load_sample(key)
 
 
-def load_upload(data: bytes, name: str, titles: tuple[bytes, str] | None = None) -> Ratings:
-    """Ratings from an uploaded file's bytes, in any format the data loader reads.
+@dataclass(frozen=True)
+class ReadChoices:
+    """The "How this file was read" controls: each None means "detect it" (see ``cf_core.io.read_ratings``)."""
 
-    The loader is handed a named binary file object, so it can use the extension to pick a format.
+    format: str = "auto"
+    delimiter: str | None = None
+    decimal: str | None = None
+    header: bool | None = None
+    encoding: str | None = None
+    rating_scale: tuple[float, float] | None = None
+    outliers: str = "error"
+
+    def key(self) -> str:
+        """A short stable text that tells one reading of a file from another (part of the workspace key)."""
+        return repr(tuple(vars(self).values()))
+
+    def options(self) -> dict[str, Any]:
+        return dict(vars(self))
+
+
+def read_upload(
+    data: bytes, name: str, titles: tuple[bytes, str] | None = None, choices: ReadChoices | None = None
+) -> tuple[Ratings, ReadReport]:
+    """Ratings from an uploaded file's bytes, and the report of how they were read.
+
+    ``name`` is the upload's file name (the loader uses it in messages and to recognise u.data or .mat);
     ``titles`` (bytes, file name) labels MovieLens / .mat items by title. Raises
     ``cf_core.io.DataFormatError`` (a ValueError) with the loader's message.
     """
-    from cf_core.io import load_ratings
+    from cf_core.io import read_ratings
 
-    def named(content: bytes, filename: str) -> BinaryIO:
-        buffer = io.BytesIO(content)
-        buffer.name = filename  # type: ignore[attr-defined]  # the loader reads the extension like an UploadedFile's
-        return buffer
+    return read_ratings(
+        data,
+        name=name,
+        titles=titles[0] if titles is not None else None,
+        titles_name=titles[1] if titles is not None else None,
+        **(choices or ReadChoices()).options(),
+    )
 
-    return load_ratings(named(data, name), titles=named(*titles) if titles is not None else None)
+
+def load_upload(data: bytes, name: str, titles: tuple[bytes, str] | None = None) -> Ratings:
+    """The ratings of :func:`read_upload` without the report."""
+    return read_upload(data, name, titles)[0]
+
+
+def read_error_text(exc: Exception, name: str) -> str:
+    """One sentence for a failed read that names the file once: "Could not read x.csv, line 3: ..."."""
+    from cf_core.io import DataFormatError
+
+    if isinstance(exc, DataFormatError):
+        where = exc.where if exc.source else ", ".join(p for p in (name, exc.where) if p)
+        return f"Could not read {where}: {exc.problem}"
+    if isinstance(exc, ValueError):
+        return f"Could not read {name}: {exc}"
+    return f"Could not read {name} ({type(exc).__name__}): {exc}"
 
 
 def blank_ratings(n_items: int, n_users: int, rating_scale: tuple[float, float]) -> Ratings:

@@ -7,8 +7,10 @@ slider costs no rerun, and nothing changes until **Train** is pressed, so a pers
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
+import pandas as pd
 import streamlit as st
 
 from cf_core import Ratings
@@ -101,6 +103,64 @@ def _blank_grid() -> DatasetRequest | None:
     return None
 
 
+#: "How this file was read" controls: option label -> value passed to the reader (None = detect).
+DELIMITERS = {"detect": None, "comma": ",", "tab": "\t", "semicolon": ";", "vertical bar |": "|"}
+DECIMALS = {"detect": None, "point (4.5)": ".", "comma (4,5)": ","}
+HEADERS = {"detect": None, "yes": True, "no": False}
+ENCODINGS = {"detect": None, "UTF-8": "utf-8", "Windows (cp1252)": "cp1252", "Latin-1": "latin-1", "UTF-16": "utf-16"}
+OUTLIERS = {"refuse": "error", "drop them": "drop"}
+READ_REPORTS = "upload_read_reports"  # session key: workspace source -> ReadReport (or error text) of that read
+
+
+def _md(text: str) -> str:
+    """Text from a file (names, values) made literal for a markdown-rendering element.
+
+    The text always follows a fixed opening ("Could not read ..."), so only marks that open markup in
+    mid-line are escaped (emphasis, code, links and images, math, tables, HTML, entities, directives), and
+    a word joiner goes inside ':name:' shortcodes; line breaks become spaces.
+    """
+    text = re.sub(r"[\r\n]+", " ", text)
+    text = re.sub(r":(?=[\w+-]+:)", ":\u2060", text, flags=re.ASCII)
+    text = text.replace("://", ":\u2060//").replace("www.", "www\u2060.")  # no autolinks
+    return re.sub(r"([\\`*_{}\[\]()!|$<>~&])", r"\\\1", text)
+
+
+def _read_choices() -> data.ReadChoices:
+    """The controls of "How this file was read"; every one starts at "detect"."""
+    c1, c2 = st.columns(2)
+    fmt = c1.selectbox("Format", ["auto", *FORMATS], key="read_format", help="auto: from the name and content.")
+    delimiter = c2.selectbox("Delimiter", list(DELIMITERS), key="read_delimiter")
+    c3, c4 = st.columns(2)
+    decimal = c3.selectbox("Decimal mark", list(DECIMALS), key="read_decimal")
+    header = c4.selectbox("Header row", list(HEADERS), key="read_header", help="Long files: names in row 1?")
+    c5, c6 = st.columns(2)
+    encoding = c5.selectbox("Encoding", list(ENCODINGS), key="read_encoding", help="detect: UTF-8, else cp1252.")
+    outliers = c6.selectbox(
+        "Far outliers", list(OUTLIERS), key="read_outliers", help="Ratings far outside the scale all others fit."
+    )
+    scale = None
+    if st.toggle("Set the rating scale", key="read_scale_set", help="Off: declared in the file or inferred."):
+        c7, c8 = st.columns(2)
+        lo = c7.number_input("Lowest rating", value=1.0, step=0.5, key="read_scale_lo")
+        hi = c8.number_input("Highest rating", value=5.0, step=0.5, key="read_scale_hi")
+        scale = (float(lo), float(hi)) if lo < hi else None
+        if scale is None:
+            st.warning("The lowest rating must be below the highest; the scale is detected instead.")
+    return data.ReadChoices(
+        fmt, DELIMITERS[delimiter], DECIMALS[decimal], HEADERS[header], ENCODINGS[encoding], scale, OUTLIERS[outliers]
+    )
+
+
+def _show_read(outcome: object) -> None:
+    """The report (a table of settings and plain sentences) or the error, as text, never as markdown."""
+    if isinstance(outcome, str):
+        st.text(outcome)
+        return
+    rows = [(name, value) for name, value, _how in outcome.settings()]  # type: ignore[attr-defined]
+    st.dataframe(pd.DataFrame(rows, columns=["setting", "read as"]), hide_index=True, width="stretch")
+    st.text(outcome.describe())  # type: ignore[attr-defined]
+
+
 def _upload() -> DatasetRequest | None:
     limit = upload_limit_mb()
     uploaded = st.file_uploader(
@@ -117,29 +177,38 @@ def _upload() -> DatasetRequest | None:
     if uploaded is None:
         st.caption(f"Files up to {limit} MB.")
         return None
-    title_id = f":{titles.file_id}" if titles is not None else ""
-    source = f"{UPLOAD}:{uploaded.name}:{uploaded.size}:{uploaded.file_id}{title_id}"
-    active = state.active()
-    if active is not None and active.source == source:
-        return None
-    if source in state.workspaces():
-        return DatasetRequest(source, uploaded.name, None)
     for f in (uploaded, titles):
         if f is not None and f.size > limit * 1024 * 1024:
-            st.error(f"{f.name} is {f.size / 2**20:.1f} MB; the limit is {limit} MB.")
+            st.error(f"{_md(f.name)} is {f.size / 2**20:.1f} MB; the limit is {limit} MB.")
             return None
-    names = uploaded.name + (f" with titles from {titles.name}" if titles is not None else "")
-    try:
-        ratings = data.load_upload(
-            uploaded.getvalue(), uploaded.name, (titles.getvalue(), titles.name) if titles is not None else None
-        )
-    except ValueError as exc:  # the loader's DataFormatError is a ValueError with a readable message
-        st.error(f"Could not read {names}: {exc}")
-        return None
-    except Exception as exc:  # anything else the loader trips on: a message, never a traceback
-        st.error(f"Could not read {names} ({type(exc).__name__}): {exc}")
-        return None
-    return DatasetRequest(source, uploaded.name, ratings)
+    reports = st.session_state.setdefault(READ_REPORTS, {})
+    with st.expander("How this file was read", expanded=True):
+        choices = _read_choices()
+        title_id = f":{titles.file_id}" if titles is not None else ""
+        source = f"{UPLOAD}:{uploaded.name}:{uploaded.size}:{uploaded.file_id}{title_id}:{choices.key()}"
+        active = state.active()
+        request: DatasetRequest | None = None
+        if source in state.workspaces():
+            if active is None or active.source != source:
+                request = DatasetRequest(source, uploaded.name, None)
+        elif isinstance(reports.get(source), str):  # this reading failed before: say so again, don't re-read
+            state.notify("error", _md(reports[source]))
+        else:
+            try:
+                ratings, report = data.read_upload(
+                    uploaded.getvalue(),
+                    uploaded.name,
+                    (titles.getvalue(), titles.name) if titles is not None else None,
+                    choices,
+                )
+                reports[source] = report
+                request = DatasetRequest(source, uploaded.name, ratings)
+            except Exception as exc:  # the loader's DataFormatError, or anything else: a message, never a traceback
+                message = data.read_error_text(exc, uploaded.name)
+                reports[source] = message
+                state.notify("error", _md(message))  # shown in the main area, above the grid, in this run
+        _show_read(reports.get(source, "Not read yet."))
+    return request
 
 
 def hyperparameters() -> tuple[Params, bool]:

@@ -103,6 +103,7 @@ class Ratings:
         rating_scale: tuple[float, float] | None = None,
         *,
         allow_empty: bool = False,
+        scale_given: bool | None = None,
     ) -> None:
         # A count (int or numpy integer) means unlabelled: positions 0..n-1 serve as labels.
         items = _as_labels(None, int(items), "item") if _is_count(items) else _as_labels(items, len(items), "item")
@@ -145,7 +146,9 @@ class Ratings:
                 where = [f"{_place(items, users, item_idx[k], user_idx[k])}" for k in dup]
                 raise ValueError(f"{len(dup)} duplicate (item, user) ratings: {_list_some(where)}")
 
-        scale_given = rating_scale is not None
+        # ``scale_given=False`` with a scale: the reader inferred it (a convention such as 1-5), so it is
+        # not written back as a declaration; by default a scale passed in counts as declared.
+        scale_given = (rating_scale is not None) if scale_given is None else bool(scale_given and rating_scale)
         if rating_scale is None:
             rating_scale = (float(values.min()), float(values.max())) if len(values) else (0.0, 1.0)
         lo, hi = (float(v) for v in rating_scale)

@@ -159,3 +159,30 @@ def test_unreadable_edits_names_typed_text_but_not_numbers_or_clears(lecture):
     delta = {"edited_rows": {1: {"Carol": "lots", "Bob": "4"}, 2: {"Alice": None, "Dave": " "}, 0: {"Bob": 2.5}}}
     assert data.unreadable_edits(delta, grid) == ["item 'Romance forever', user 'Carol': 'lots'"]
     assert data.unreadable_edits(None, grid) == []
+
+
+def test_read_upload_uses_the_name_and_reports_how_it_read():
+    r, report = data.read_upload(b"196\t242\t3\t881250949\n186\t302\t3\t891717742\n", "u.data")
+    assert report.format == "movielens" and report.name == "u.data" and list(r.users) == [186, 196]
+    titles = (b"242|Kolya (1996)|x\n", "u.item")
+    titled, report = data.read_upload(b"196\t242\t3\t881250949\n186\t302\t3\t891717742\n", "u.data", titles)
+    assert list(titled.items) == ["Kolya (1996)", "302"] and report.ids_without_title == 1
+    choices = data.ReadChoices(format="long", header=False)
+    r, report = data.read_upload(b"alice,10,5\nbob,20,4\n", "a.csv", choices=choices)
+    assert list(r.users) == ["alice", "bob"] and report.header_how == "set when reading"
+    assert choices.key() != data.ReadChoices().key()
+
+
+def test_read_errors_name_the_file_once():
+    from cf_core.io import DataFormatError
+
+    try:
+        data.read_upload(b"user,item,rating\nann,A,five\n", "photo.csv")
+    except DataFormatError as exc:
+        text = data.read_error_text(exc, "photo.csv")
+    assert text == "Could not read photo.csv, line 2, column 'rating': 'five' is not a number"
+    assert data.read_error_text(ValueError("format must be ..."), "a.csv") == "Could not read a.csv: format must be ..."
+    try:
+        data.read_upload(b"196\t242\t3\t0\n", "u.data", (b"nonsense\n", "u.item"))
+    except DataFormatError as exc:
+        assert data.read_error_text(exc, "u.data").startswith("Could not read u.item, line 1: expected 'id|title|")
