@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from cf_app import data, grid, sidebar, state, training, tuning
+from cf_app import data, grid, literal, sidebar, state, training, tuning
 from cf_app.views import VIEWS, ViewContext
 from cf_core import Ratings
 
@@ -87,7 +87,7 @@ if interrupted:
 
 if train_clicked:
     if current is None:
-        st.error(f"Cannot train: {ws.edit_error}")
+        st.error(f"Cannot train: {literal.md(ws.edit_error)}")
     elif current.n_ratings == 0:
         st.warning("Cannot train on an empty grid: rate at least one item first.")
     else:

@@ -1,0 +1,92 @@
+"""Labels from data, shown as the text they are: the two escapes every item, user and file name goes through.
+
+Item, user and file names come from a file somebody else may have written, so they are data, never markup.
+Two renderers in the page interpret text:
+
+* **Streamlit's markdown** (``st.markdown``, ``st.caption``, ``st.info/warning/error/success``, widget labels,
+  radio options, slider values, metric labels, tab and status labels): CommonMark + GFM (``**``, ``_``, links,
+  images, autolinked URLs, tables), ``$...$`` (KaTeX), ``:color[...]`` directives, and substitutions made on
+  the parsed *text* (emoji shortcodes, ``:streamlit:``, ``->`` to an arrow, ``--`` to a dash, ...).
+  :func:`md` backslash-escapes every ASCII punctuation mark, which CommonMark defines as "show this
+  character", and puts an invisible WORD JOINER (U+2060) inside the few patterns that Streamlit rewrites after
+  the escapes are resolved. Selectbox and multiselect *options* and table cells are plain text: give them
+  the label unescaped.
+* **Plotly** text (tick labels, hover text, titles, annotations, marker text): a subset of HTML (``<b>``,
+  ``<a href>``, ``<br>``) plus entities, and ``$...$`` as MathJax. :func:`plot` writes ``&``, ``<``, ``>``
+  and ``$`` as entities, which plotly turns back into those characters on screen.
+
+:func:`plot_labels` also keeps the labels of one axis distinct: two different labels can print the same (the
+number 1 and the text "1"), and a categorical axis would silently merge their rows.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+__all__ = ["WORD_JOINER", "md", "plot", "plot_labels", "as_text", "file_name"]
+
+#: Invisible, zero-width, and not whitespace: splits a pattern without changing what is seen.
+WORD_JOINER = "\u2060"
+
+_LINE_BREAKS = re.compile(r"\r\n|[\r\n\v\f\x85\u2028\u2029]")
+_ASCII_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+# Streamlit replaces these in text nodes after parsing (so a backslash does not protect them):
+# typographic arrows/dashes when surrounded by whitespace, its logo, and emoji shortcodes.
+_SPACE = r"[\s\ufeff]"
+_TYPOGRAPHY = re.compile(rf"(?:^|(?<={_SPACE}))(<->|->|<-|--|>=|<=|~=)(?={_SPACE}|$)")
+_SHORTCODE = re.compile(r":(?=[\w+-]+:)", re.ASCII)
+
+
+def as_text(value: object) -> str:
+    """A label as text (labels may be numbers); ``None`` and NaN are shown as they print."""
+    return value if isinstance(value, str) else str(value)
+
+
+def md(value: object) -> str:
+    """``value`` escaped for a Streamlit element that renders markdown, so it shows exactly as written.
+
+    Line breaks become spaces (a label is one line: a break would start a new paragraph, a heading or a
+    list). Every other character shows as itself; the only addition is an invisible WORD JOINER inside
+    ``->``-style operators and ``:name:`` shortcodes.
+    """
+    text = _LINE_BREAKS.sub(" ", as_text(value))
+    text = _TYPOGRAPHY.sub(lambda m: m.group(1)[0] + WORD_JOINER + m.group(1)[1:], text)
+    text = _SHORTCODE.sub(":" + WORD_JOINER, text)
+    return _ASCII_PUNCTUATION.sub(r"\\\1", text)
+
+
+_PLOT_ENTITIES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "$": "&#36;"})
+
+
+def plot(value: object) -> str:
+    """``value`` escaped for plotly text: tags and math show as typed (plotly decodes the entities)."""
+    return as_text(value).translate(_PLOT_ENTITIES)
+
+
+def plot_labels(values: Iterable[object]) -> list[str]:
+    """Labels for one plotly axis (or one trace's text): escaped, and distinct when their text is not.
+
+    A repeated text gets zero-width spaces appended (invisible), so each label keeps its own row or
+    column on a categorical axis; an empty label becomes a zero-width space, which plotly keeps as a
+    category.
+    """
+    out: list[str] = []
+    seen: set[str] = set()
+    for value in values:
+        label = plot(value) or "\u200b"
+        while label in seen:
+            label += "\u200b"
+        seen.add(label)
+        out.append(label)
+    return out
+
+
+_UNSAFE_IN_FILE_NAMES = re.compile(r"[^\w.\- ]+")
+
+
+def file_name(value: object, limit: int = 80) -> str:
+    """``value`` made into a download file name: letters, digits, ``.-_`` and spaces kept, runs of anything
+    else (slashes, colons, quotes, control and invisible characters) as one ``-``, at most ``limit`` chars."""
+    text = _UNSAFE_IN_FILE_NAMES.sub("-", as_text(value)).strip(" .-")
+    return text[:limit] or "data"
