@@ -6,11 +6,11 @@ Two renderers in the page interpret text:
 * **Streamlit's markdown** (``st.markdown``, ``st.caption``, ``st.info/warning/error/success``, widget labels,
   radio options, slider values, metric labels, tab and status labels): CommonMark + GFM (``**``, ``_``, links,
   images, autolinked URLs, tables), ``$...$`` (KaTeX), ``:color[...]`` directives, and substitutions made on
-  the parsed *text* (emoji shortcodes, ``:streamlit:``, ``->`` to an arrow, ``--`` to a dash, ...).
-  :func:`md` backslash-escapes every ASCII punctuation mark, which CommonMark defines as "show this
-  character", and puts an invisible WORD JOINER (U+2060) inside the few patterns that Streamlit rewrites after
-  the escapes are resolved. Selectbox and multiselect *options* and table cells are plain text: give them
-  the label unescaped.
+  the parsed *text* (emoji shortcodes, ``:streamlit:``, ``->`` to an arrow, ``--`` to a dash, GFM's
+  autolinks of ``http://``, ``www.`` and ``a@b.c``). :func:`md` backslash-escapes every ASCII punctuation
+  mark, which CommonMark defines as "show this character", and puts an invisible WORD JOINER (U+2060) inside
+  the few patterns that are rewritten after the escapes are resolved. Selectbox and multiselect *options*
+  and table cells are plain text: give them the label unescaped.
 * **Plotly** text (tick labels, hover text, titles, annotations, marker text): a subset of HTML (``<b>``,
   ``<a href>``, ``<br>``) plus entities, and ``$...$`` as MathJax. :func:`plot` writes ``&``, ``<``, ``>``
   and ``$`` as entities, which plotly turns back into those characters on screen.
@@ -26,6 +26,8 @@ from collections.abc import Iterable
 
 __all__ = ["WORD_JOINER", "md", "plot", "plot_labels", "as_text", "file_name"]
 
+#: Longest label a chart axis shows whole (characters).
+AXIS_LABEL_LIMIT = 48
 #: Invisible, zero-width, and not whitespace: splits a pattern without changing what is seen.
 WORD_JOINER = "\u2060"
 
@@ -36,6 +38,8 @@ _ASCII_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 _SPACE = r"[\s\ufeff]"
 _TYPOGRAPHY = re.compile(rf"(?:^|(?<={_SPACE}))(<->|->|<-|--|>=|<=|~=)(?={_SPACE}|$)")
 _SHORTCODE = re.compile(r":(?=[\w+-]+:)", re.ASCII)
+# GFM's autolinks are found the same way (in the parsed text): http(s)://..., www.... and e-mail addresses.
+_AUTOLINK = re.compile(r"(?<=https)(?=://)|(?<=http)(?=://)|(?<=www)(?=\.)|(?<=@)(?=[-\w])", re.ASCII | re.IGNORECASE)
 
 
 def as_text(value: object) -> str:
@@ -48,11 +52,12 @@ def md(value: object) -> str:
 
     Line breaks become spaces (a label is one line: a break would start a new paragraph, a heading or a
     list). Every other character shows as itself; the only addition is an invisible WORD JOINER inside
-    ``->``-style operators and ``:name:`` shortcodes.
+    ``->``-style operators, ``:name:`` shortcodes and what GFM would autolink (``http://``, ``www.``, ``@``).
     """
     text = _LINE_BREAKS.sub(" ", as_text(value))
     text = _TYPOGRAPHY.sub(lambda m: m.group(1)[0] + WORD_JOINER + m.group(1)[1:], text)
     text = _SHORTCODE.sub(":" + WORD_JOINER, text)
+    text = _AUTOLINK.sub(WORD_JOINER, text)
     return _ASCII_PUNCTUATION.sub(r"\\\1", text)
 
 
@@ -64,17 +69,21 @@ def plot(value: object) -> str:
     return as_text(value).translate(_PLOT_ENTITIES)
 
 
-def plot_labels(values: Iterable[object]) -> list[str]:
-    """Labels for one plotly axis (or one trace's text): escaped, and distinct when their text is not.
+def plot_labels(values: Iterable[object], limit: int = AXIS_LABEL_LIMIT) -> list[str]:
+    """Labels for one plotly axis (or one trace's text): shortened, escaped, and distinct.
 
-    A repeated text gets zero-width spaces appended (invisible), so each label keeps its own row or
-    column on a categorical axis; an empty label becomes a zero-width space, which plotly keeps as a
-    category.
+    Labels longer than ``limit`` characters end in "…" (a 500-character name would leave no room for
+    the chart; tables show it whole). A repeated text gets zero-width spaces appended (invisible), so each
+    label keeps its own row or column on a categorical axis; an empty label becomes a zero-width space,
+    which plotly keeps as a category.
     """
     out: list[str] = []
     seen: set[str] = set()
     for value in values:
-        label = plot(value) or "\u200b"
+        text = as_text(value)
+        if len(text) > limit:
+            text = text[: limit - 1] + "…"
+        label = plot(text) or "\u200b"
         while label in seen:
             label += "\u200b"
         seen.add(label)

@@ -33,6 +33,8 @@ TEXT_REWRITES = [
     re.compile(r":\+1:|:-1:|:[\w-]+:", re.ASCII),  # remark-emoji
     re.compile(r":streamlit:"),
     re.compile(r"(^|[\s\ufeff])(<->|->|<-|--|>=|<=|~=)([\s\ufeff]|$)"),
+    re.compile(r"(https?://|www(?=\.))([-.\w]+)([^ \t\r\n]*)", re.IGNORECASE | re.ASCII),  # GFM autolinks
+    re.compile(r"([-.\w+]+)@([-\w]+(?:\.[-\w]+)+)", re.ASCII),
 ]
 
 
@@ -101,6 +103,13 @@ def test_plot_labels_keep_labels_that_print_alike_apart():
     assert out[3] != ""  # an empty category would be dropped from a plotly axis
 
 
+def test_plot_labels_shorten_long_labels_and_keep_them_apart():
+    long = "x" * 200
+    out = literal.plot_labels([long, long + "y", "<" * 100])
+    assert out[0] == "x" * (literal.AXIS_LABEL_LIMIT - 1) + "…" and out[1] == out[0] + "\u200b"
+    assert html.unescape(out[2]) == "<" * (literal.AXIS_LABEL_LIMIT - 1) + "…"  # cut before escaping
+
+
 def test_file_names_keep_letters_and_drop_path_and_markup_characters():
     assert literal.file_name("upload:my data.csv:12:ab") == "upload-my data.csv-12-ab"
     assert literal.file_name('../../<script>"x"') == "script-x"
@@ -166,7 +175,7 @@ def test_similarity_and_feature_figures_escape_labels(hostile):
 def test_latent_map_text_and_hover_are_the_escaped_labels(hostile):
     r, model = hostile
     fig = figures.latent_map(model.X_, model.Theta_, r.items, r.users)
-    assert [html.unescape(t.rstrip("\u200b")) for t in fig.data[0].hovertext] == list(r.items)
+    assert [html.unescape(t) for t in fig.data[0].hovertext] == [html.unescape(x) for x in literal.plot_labels(r.items)]
     assert_no_markup(fig)
 
 
