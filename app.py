@@ -137,7 +137,7 @@ def results(ws: state.Workspace) -> None:
                 try:
                     view.render(ctx)
                 except Exception as exc:  # one broken view must not take the grid and results with it
-                    st.error(f"The {view.label} view failed: {exc!r}")
+                    st.error(f"The {view.label} view failed: {literal.md(repr(exc))}")
 
 
 st.subheader("Results")

@@ -39,40 +39,10 @@ def _step(ratings: Ratings) -> float | None:
     return 0.5 if len(v) == 0 or np.allclose(v * 2, np.round(v * 2)) else None
 
 
-def _ordinary_name(name: object, index_name: object) -> bool:
-    """Whether Streamlit's editor treats ``name`` as just a column name.
-
-    It reserves ``_index`` (and keys starting with "_" for its own use), matches ``column_config`` to the
-    index column by the index's name, and needs unique, non-empty names; edge spaces are easy to lose.
-    """
-    return (
-        isinstance(name, str)
-        and name != ""
-        and name == name.strip()
-        and not name.startswith("_")
-        and name != index_name
-        and name.isprintable()
-    )
-
-
 def editor_columns(grid: pd.DataFrame) -> list[str]:
-    """The editor's column keys for ``grid``: each user's label where that is an ordinary name, else a key
-    of ours ("user #3" plus as many "'" as it takes to be unique). The header always shows the label
-    (``column_config`` label), and :func:`_as_grid` maps the editor's columns back by position.
-    """
-    taken = {c for c in grid.columns if isinstance(c, str)}
-    keys: list[str] = []
-    used: set[str] = set()
-    for pos, name in enumerate(grid.columns):
-        if _ordinary_name(name, grid.index.name) and name not in used:
-            key = name
-        else:
-            key = f"user #{pos + 1}"
-            while key in taken or key in used:
-                key += "'"
-        used.add(key)
-        keys.append(key)
-    return keys
+    """The editor's column keys for ``grid`` (see :func:`cf_app.literal.column_keys`); the header always shows
+    the label (``column_config`` label), and :func:`_as_grid` maps the editor's columns back by position."""
+    return literal.column_keys(grid.columns, grid.index.name)
 
 
 def _as_grid(edited: pd.DataFrame | None, grid: pd.DataFrame) -> pd.DataFrame | None:

@@ -22,9 +22,9 @@ number 1 and the text "1"), and a categorical axis would silently merge their ro
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 
-__all__ = ["WORD_JOINER", "md", "plot", "plot_labels", "as_text", "file_name"]
+__all__ = ["WORD_JOINER", "md", "plot", "plot_labels", "as_text", "file_name", "column_keys"]
 
 #: Longest label a chart axis shows whole (characters).
 AXIS_LABEL_LIMIT = 48
@@ -99,3 +99,43 @@ def file_name(value: object, limit: int = 80) -> str:
     else (slashes, colons, quotes, control and invisible characters) as one ``-``, at most ``limit`` chars."""
     text = _UNSAFE_IN_FILE_NAMES.sub("-", as_text(value)).strip(" .-")
     return text[:limit] or "data"
+
+
+def _ordinary_column_name(name: object, index_name: Hashable) -> bool:
+    """Whether Streamlit's tables take ``name`` as just a column name.
+
+    They reserve ``_index`` (and use other names starting with "_"), match ``column_config`` to the index
+    column by the index's name, and need unique names; empty names, edge spaces and control characters
+    are easy to lose on the way.
+    """
+    return (
+        isinstance(name, str)
+        and name != ""
+        and name == name.strip()
+        and not name.startswith("_")
+        and name != index_name
+        and name.isprintable()
+    )
+
+
+def column_keys(columns: Iterable[object], index_name: Hashable = None, stem: str = "user") -> list[str]:
+    """Column names to give ``st.data_editor`` / ``st.dataframe`` for data labels: each label itself where
+    that is an ordinary name, else ``"user #3"`` (its position, with as many "'" as it takes to be unique).
+
+    Show the label through ``column_config`` (its header is drawn as plain text) and map edits back by
+    position, so any label works and none is lost.
+    """
+    columns = list(columns)
+    taken = {c for c in columns if isinstance(c, str)}
+    keys: list[str] = []
+    used: set[str] = set()
+    for pos, name in enumerate(columns):
+        if _ordinary_column_name(name, index_name) and name not in used:
+            key = name
+        else:
+            key = f"{stem} #{pos + 1}"
+            while key in taken or key in used:
+                key += "'"
+        used.add(key)
+        keys.append(key)
+    return keys

@@ -158,3 +158,17 @@ def test_every_teaching_topic_renders_with_hostile_labels(app, topic):
     if topic == "Mean normalization":
         app.button(key=f"{KEY}_teach_norm_run").click().run()
         assert_clean(app)
+
+
+@pytest.mark.parametrize("mode", ["marked", "unrated only"])
+def test_the_predictions_table_keeps_every_user_as_its_own_column(app, ratings, mode):
+    app.session_state[state.RESULTS_TAB] = "Predictions"
+    app.run()
+    app.radio(key=f"{KEY}_pred_mode").set_value(mode)
+    app.toggle(key=f"{KEY}_pred_table").set_value(True).run()
+    assert_clean(app)
+    table = app.dataframe[0]
+    assert table.value.shape == ratings.shape
+    config = json.loads(table.proto.columns)
+    assert [config[k]["label"] for k in table.value.columns] == [str(u) for u in ratings.users]
+    app.toggle(key=f"{KEY}_pred_table").set_value(False).run()
