@@ -7,10 +7,11 @@ Two renderers in the page interpret text:
   radio options, slider values, metric labels, tab and status labels): CommonMark + GFM (``**``, ``_``, links,
   images, autolinked URLs, tables), ``$...$`` (KaTeX), ``:color[...]`` directives, and substitutions made on
   the parsed *text* (emoji shortcodes, ``:streamlit:``, ``->`` to an arrow, ``--`` to a dash, GFM's
-  autolinks of ``http://``, ``www.`` and ``a@b.c``). :func:`md` backslash-escapes every ASCII punctuation
-  mark, which CommonMark defines as "show this character", and puts an invisible WORD JOINER (U+2060) inside
-  the few patterns that are rewritten after the escapes are resolved. Selectbox and multiselect *options*
-  and table cells are plain text: give them the label unescaped.
+  autolinks of ``http://``, ``www.`` and ``a@b.c``). :func:`md` backslash-escapes the punctuation that
+  opens markdown syntax (CommonMark defines a backslash before punctuation as "show this character"), and
+  puts an invisible WORD JOINER (U+2060) inside the few patterns that are rewritten after the escapes are
+  resolved. Selectbox and multiselect *options* and table cells are plain text: give them the label
+  unescaped.
 * **Plotly** text (tick labels, hover text, titles, annotations, marker text): a subset of HTML (``<b>``,
   ``<a href>``, ``<br>``) plus entities, and ``$...$`` as MathJax. :func:`plot` writes ``&``, ``<``, ``>``
   and ``$`` as entities, which plotly turns back into those characters on screen.
@@ -32,12 +33,17 @@ AXIS_LABEL_LIMIT = 48
 WORD_JOINER = "\u2060"
 
 _LINE_BREAKS = re.compile(r"\r\n|[\r\n\v\f\x85\u2028\u2029]")
-_ASCII_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+# Characters that open markdown syntax anywhere in a line (emphasis, code, strikethrough, links and images,
+# HTML and autolinks, entities, KaTeX, directives, tables); other punctuation ( . , ' " ( ) ! / ...) only
+# means something after one of these, so it is left as typed and messages stay readable.
+_SYNTAX = re.compile(r"([\\`*_~\[\]<>&$:|])")
+# ... and those that do only at the start of a line (headings, lists, setext underlines, ordered lists).
+_LINE_START = re.compile(r"^([ \t]*)(?:([#+=-])(?=[ \t#+=-]|$)|([0-9]{1,9})([.)])(?=[ \t]|$))")
 # Streamlit replaces these in text nodes after parsing (so a backslash does not protect them):
 # typographic arrows/dashes when surrounded by whitespace, its logo, and emoji shortcodes.
 _SPACE = r"[\s\ufeff]"
 _TYPOGRAPHY = re.compile(rf"(?:^|(?<={_SPACE}))(<->|->|<-|--|>=|<=|~=)(?={_SPACE}|$)")
-_SHORTCODE = re.compile(r":(?=[\w+-]+:)", re.ASCII)
+_SHORTCODE = re.compile(r":(?=[\w+-]+:)|:(?=material/)", re.ASCII)  # (":material/" is replaced in the source)
 # GFM's autolinks are found the same way (in the parsed text): http(s)://..., www.... and e-mail addresses.
 _AUTOLINK = re.compile(r"(?<=https)(?=://)|(?<=http)(?=://)|(?<=www)(?=\.)|(?<=@)(?=[-\w])", re.ASCII | re.IGNORECASE)
 
@@ -52,13 +58,22 @@ def md(value: object) -> str:
 
     Line breaks become spaces (a label is one line: a break would start a new paragraph, a heading or a
     list). Every other character shows as itself; the only addition is an invisible WORD JOINER inside
-    ``->``-style operators, ``:name:`` shortcodes and what GFM would autolink (``http://``, ``www.``, ``@``).
+    ``->``-style operators, ``:name:`` shortcodes and what GFM would autolink (``http://``, ``www.``, ``@``),
+    and before leading spaces.
     """
     text = _LINE_BREAKS.sub(" ", as_text(value))
     text = _TYPOGRAPHY.sub(lambda m: m.group(1)[0] + WORD_JOINER + m.group(1)[1:], text)
     text = _SHORTCODE.sub(":" + WORD_JOINER, text)
     text = _AUTOLINK.sub(WORD_JOINER, text)
-    return _ASCII_PUNCTUATION.sub(r"\\\1", text)
+    text = _SYNTAX.sub(r"\\\1", text)
+    text = _LINE_START.sub(_escape_line_start, text)
+    # Four leading spaces would make an indented code block: a joiner first keeps it a paragraph.
+    return WORD_JOINER + text if text[:1] in (" ", "\t") else text
+
+
+def _escape_line_start(m: re.Match[str]) -> str:
+    marker = f"\\{m.group(2)}" if m.group(2) else f"{m.group(3)}\\{m.group(4)}"
+    return m.group(1) + marker
 
 
 _PLOT_ENTITIES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "$": "&#36;"})

@@ -22,7 +22,10 @@ from cf_app import figures, literal, teaching
 from cf_core import CollaborativeFiltering
 from tests.hostile_labels import HOSTILE, LABELS, OUTSIDE, hostile_ratings
 
-ASCII_PUNCTUATION = re.compile(r"[!-/:-@\[-`{-~]")
+# Punctuation that opens markdown (CommonMark, GFM, KaTeX, directives) anywhere in a line; the rest only
+# after one of these. At a line start, also: headings, lists, setext lines, ordered lists, indented code.
+SYNTAX = re.compile(r"[\\`*_~\[\]<>&$:|]")
+LINE_START = re.compile(r"[ \t]{0,3}(?:[#+=*-](?:[ \t#+=*-]|$)|[0-9]{1,9}[.)](?:[ \t]|$))|[ \t]{4}")
 BACKSLASH_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 # Source-level checks in Streamlit's markdown component: KaTeX is loaded when the source has $...$ (after
 # dropping backslash-escaped $), remark-emoji when it has :name:, and ":material/" names an icon.
@@ -44,8 +47,10 @@ def resolve(markdown: str) -> str:
 
 
 def markup_left(markdown: str) -> str:
-    """ASCII punctuation that is not backslash-escaped (what a markdown parser could read as syntax)."""
-    return "".join(ASCII_PUNCTUATION.findall(BACKSLASH_ESCAPE.sub("", markdown)))
+    """Syntax characters that are not backslash-escaped, and a list/heading/code marker opening the line."""
+    bare = BACKSLASH_ESCAPE.sub("", markdown)
+    left = "".join(SYNTAX.findall(bare))
+    return left + ("<line start>" if LINE_START.match(markdown) else "")
 
 
 def expected_text(label: object) -> str:
@@ -78,7 +83,9 @@ def test_markdown_escape_leaves_plain_words_alone_and_adds_nothing_visible():
     assert literal.md("Alice") == "Alice"
     assert literal.md("שלום עולם") == "שלום עולם"
     assert literal.md(42) == "42"
-    assert literal.md("a -> b").replace(literal.WORD_JOINER, "") == r"a \-\> b"
+    assert literal.md("a -> b").replace(literal.WORD_JOINER, "") == r"a -\> b"
+    assert literal.md("Star Wars: Episode IV (1977), it's") == r"Star Wars\: Episode IV (1977), it's"
+    assert literal.md("- list") == r"\- list" and literal.md("1. first") == r"1\. first" and literal.md("-1") == "-1"
     assert literal.md("12:30:45") == "12\\:\u206030\\:45"  # ":30:" looks like a shortcode
 
 
