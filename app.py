@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from cf_app import data, grid, runtime, sidebar, state, training, tuning
+from cf_app import data, grid, literal, runtime, sidebar, state, training, tuning
 from cf_app.views import VIEWS, ViewContext
 from cf_core import Ratings
 
@@ -88,7 +88,7 @@ if interrupted:
 
 if train_clicked:
     if current is None:
-        st.error(f"Cannot train: {ws.edit_error}")
+        st.error(f"Cannot train: {literal.md(ws.edit_error)}")
     elif current.n_ratings == 0:
         st.warning("Cannot train on an empty grid: rate at least one item first.")
     else:
@@ -138,7 +138,7 @@ def results(ws: state.Workspace) -> None:
                 try:
                     view.render(ctx)
                 except Exception as exc:  # one broken view must not take the grid and results with it
-                    st.error(f"The {view.label} view failed: {exc!r}")
+                    st.error(f"The {view.label} view failed: {literal.md(repr(exc))}")
 
 
 st.subheader("Results")

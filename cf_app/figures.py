@@ -2,7 +2,8 @@
 
 Shared conventions, so every chart reads the same way: items are rows (top to bottom, as in the grid)
 and users are columns; axes are categorical, so ids like 1, 2, 10 stay labels in data order instead
-of becoming a numeric axis; cells carry their values as text when the grid is small enough to read;
+of becoming a numeric axis; labels go through :func:`cf_app.literal.plot_labels`, so a label is text,
+never plotly markup; cells carry their values as text when the grid is small enough to read;
 similarities use a diverging scale fixed to [-1, 1] so colours mean the same in every picture.
 """
 
@@ -15,6 +16,8 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
+
+from . import literal
 
 __all__ = [
     "ANNOTATE_MAX_CELLS",
@@ -34,7 +37,8 @@ DIVERGING = "RdBu"
 
 
 def _labels(values: Sequence[object] | pd.Index) -> list[str]:
-    return [str(v) for v in values]
+    """Data labels as plotly text: escaped (never markup) and distinct (never merged on an axis)."""
+    return literal.plot_labels(values)
 
 
 def _height(n_rows: int, per_row: int = 24, base: int = 160, lo: int = 280, hi: int = 900) -> int:

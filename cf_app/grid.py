@@ -11,13 +11,15 @@ fresh editor key.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 from cf_core import Ratings
 
-from . import data, state
+from . import data, literal, state
 from .state import GridView, Workspace
 
 __all__ = ["render"]
@@ -26,7 +28,7 @@ _LIST_AT_MOST = 5
 
 
 def _some(labels: list[object]) -> str:
-    shown = ", ".join(str(x) for x in labels[:_LIST_AT_MOST])
+    shown = ", ".join(literal.as_text(x) for x in labels[:_LIST_AT_MOST])
     more = len(labels) - _LIST_AT_MOST
     return f"{shown} and {more} more" if more > 0 else shown
 
@@ -37,13 +39,34 @@ def _step(ratings: Ratings) -> float | None:
     return 0.5 if len(v) == 0 or np.allclose(v * 2, np.round(v * 2)) else None
 
 
-def _column_config(ws: Workspace) -> dict[str, object]:
+def editor_columns(grid: pd.DataFrame) -> list[str]:
+    """The editor's column keys for ``grid`` (see :func:`cf_app.literal.column_keys`); the header always shows
+    the label (``column_config`` label), and :func:`_as_grid` maps the editor's columns back by position."""
+    return literal.column_keys(grid.columns, grid.index.name)
+
+
+def _as_grid(edited: pd.DataFrame | None, grid: pd.DataFrame) -> pd.DataFrame | None:
+    """The editor's output with the grid's own column labels back (columns are matched by position)."""
+    return None if edited is None else edited.set_axis(grid.columns, axis=1)
+
+
+def _delta_as_grid(delta: Any, keys: list[str], grid: pd.DataFrame) -> Any:
+    """The editor's edit state with its column keys replaced by the labels, for messages about cells."""
+    if not delta or not delta.get("edited_rows"):
+        return delta
+    label_of = dict(zip(keys, grid.columns, strict=True))
+    rows = {row: {label_of.get(k, k): v for k, v in cells.items()} for row, cells in delta["edited_rows"].items()}
+    return {**delta, "edited_rows": rows}
+
+
+def _column_config(ws: Workspace, keys: list[str]) -> dict[str, object]:
     lo, hi = ws.working.rating_scale
     step = _step(ws.working)
     help_text = f"Rating from {lo:g} to {hi:g}; leave empty for not rated."
+    # The header label is drawn as plain text (not markdown), so the label is given as it is.
     return {
-        col: st.column_config.NumberColumn(str(col), min_value=lo, max_value=hi, step=step, help=help_text)
-        for col in ws.grid.columns
+        key: st.column_config.NumberColumn(literal.as_text(col), min_value=lo, max_value=hi, step=step, help=help_text)
+        for key, col in zip(keys, ws.grid.columns, strict=True)
     }
 
 
@@ -73,7 +96,7 @@ def _slice_controls(ws: Workspace) -> GridView | None:
         user = c2.selectbox(
             "User",
             order,
-            format_func=lambda u: f"{r.users[u]} ({counts[u]} ratings)",
+            format_func=lambda u: f"{r.users[u]} ({counts[u]} ratings)",  # options are plain text
             key=f"grid_user_{ws.uid}",
             help="Users are listed from the most active.",
         )
@@ -129,7 +152,7 @@ def _view_after_change(ws: Workspace, ratings: Ratings) -> GridView:
 
 def _downloads(ws: Workspace, current: Ratings | None) -> None:
     source = current if current is not None else ws.working
-    stem = ws.source.replace(":", "-").replace("/", "-")
+    stem = literal.file_name(ws.source)
     if ws.view.mode == "all":
         st.download_button(
             "Download grid (wide CSV)",
@@ -168,8 +191,8 @@ def _warn_about(ratings: Ratings) -> None:
         empty = data.unrated_labels(ratings, kind)
         if empty and len(empty) < (ratings.n_items if kind == "item" else ratings.n_users):
             st.warning(
-                f"{len(empty)} {kind}(s) without any rating: {_some(empty)}. The model can only predict the "
-                + ("global mean for them." if kind == "item" else "item averages for them.")
+                f"{len(empty)} {kind}(s) without any rating: {literal.md(_some(empty))}. The model can only "
+                "predict the " + ("global mean for them." if kind == "item" else "item averages for them.")
             )
 
 
@@ -180,20 +203,24 @@ def render(ws: Workspace) -> Ratings | None:
     st.subheader("Ratings")
     what = "the whole grid" if ws.view.mode == "all" else f"{len(ws.view.item_pos)} x {len(ws.view.user_pos)} cells"
     st.caption(
-        f"**{ws.title}**: {r.n_items:,} items (rows) x {r.n_users:,} users (columns), {r.n_ratings:,} ratings, "
+        f"**{literal.md(ws.title)}**: {r.n_items:,} items (rows) x {r.n_users:,} users (columns), "
+        f"{r.n_ratings:,} ratings, "
         f"scale {lo:g} to {hi:g}. Editing {what}; an empty cell means not rated."
     )
     wanted_view = _slice_controls(ws)
+    keys = editor_columns(ws.grid)
     edited = st.data_editor(
-        ws.grid,
+        ws.grid.set_axis(keys, axis=1),  # same cells and schema every run, so the keyed editor keeps its edits
         key=ws.editor_key,
-        column_config=_column_config(ws),
+        column_config=_column_config(ws, keys),
         num_rows="fixed",
         placeholder="",
         height=min(36 + 35 * len(ws.grid), 460),
     )
+    edited = _as_grid(edited, ws.grid)
     try:
-        unreadable = data.unreadable_edits(st.session_state.get(ws.editor_key), ws.grid)
+        delta = _delta_as_grid(st.session_state.get(ws.editor_key), keys, ws.grid)
+        unreadable = data.unreadable_edits(delta, ws.grid)
         if unreadable:
             raise ValueError(
                 f"{len(unreadable)} cell(s) are not numbers ({_some(unreadable)}). Enter a number from {lo:g} to "
@@ -204,7 +231,10 @@ def render(ws: Workspace) -> Ratings | None:
     except ValueError as exc:
         current = None
         ws.edit_error = str(exc)
-        st.error(f"The grid cannot be used as ratings: {exc} Your grid is kept as typed; fix the cell(s) to train.")
+        st.error(
+            f"The grid cannot be used as ratings: {literal.md(exc)} Your grid is kept as typed; fix the cell(s) to "
+            "train."
+        )
     if current is not None:
         _warn_about(current)
 
@@ -231,7 +261,7 @@ def render(ws: Workspace) -> Ratings | None:
         try:
             changed = change(current) if change is not None else current
         except ValueError as exc:
-            st.error(str(exc))
+            st.error(literal.md(exc))
             return current
         view = wanted_view if change is None else _view_after_change(ws, changed)
         ws.set_working(changed)

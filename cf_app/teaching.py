@@ -20,6 +20,8 @@ from plotly.subplots import make_subplots
 
 from cf_core import CollaborativeFiltering, FoldIn, GradientCheck, Ratings, check_gradient
 
+from . import literal
+
 __all__ = [
     "COST_LATEX",
     "GRAD_X_LATEX",
@@ -398,8 +400,8 @@ def replay_figure(replay: Replay, step: int) -> go.Figure:
         horizontal_spacing=0.16,
         subplot_titles=(f"predicted ratings at iteration {replay.iterations[step]}", "cost J"),
     )
-    users = [str(u) for u in r.users]
-    items = [str(i) for i in r.items]
+    users = literal.plot_labels(r.users)
+    items = literal.plot_labels(r.items)
     fig.add_heatmap(
         z=replay.predicted(step),
         x=users,
@@ -521,7 +523,7 @@ def normalization_effect(ratings: Ratings, user: int, *, max_items: int = 30, **
 def normalization_figure(effect: NormalizationEffect) -> go.Figure:
     """Both fits' predictions per item for the user, with item means as markers."""
     t = effect.table
-    items = [str(i) for i in t["item"]]
+    items = literal.plot_labels(t["item"])
     fig = go.Figure()
     fig.add_bar(x=items, y=t["predicted, no normalization"], name="no normalization")
     fig.add_bar(x=items, y=t["predicted, mean normalization"], name="mean normalization")
@@ -633,6 +635,7 @@ def neighbours_figure(model: CollaborativeFiltering, item: int, table: pd.DataFr
     cos = np.clip((X / safe[:, None]) @ (X[item] / (safe[item])), -1, 1)
     labels = [str(x) for x in model.ratings_.items]
     pos_of = {lab: p for p, lab in enumerate(labels)}
+    shown = literal.plot_labels(model.ratings_.items)
     others = np.flatnonzero(np.arange(len(X)) != item)
     fig = go.Figure()
     fig.add_scattergl(
@@ -640,7 +643,7 @@ def neighbours_figure(model: CollaborativeFiltering, item: int, table: pd.DataFr
         y=cos[others],
         mode="markers",
         marker={"color": "lightgray", "size": 6},
-        text=[labels[p] for p in others],
+        text=[shown[p] for p in others],
         hovertemplate="%{text}<br>|x|=%{x:.2f}<br>cos=%{y:.2f}<extra></extra>",
         name="other items",
     )
@@ -651,13 +654,13 @@ def neighbours_figure(model: CollaborativeFiltering, item: int, table: pd.DataFr
             y=cos[picks],
             mode="markers",
             marker={"color": color, "size": 12, "symbol": symbol},
-            text=[labels[p] for p in picks],
+            text=[shown[p] for p in picks],
             hovertemplate="%{text}<br>|x|=%{x:.2f}<br>cos=%{y:.2f}<extra></extra>",
             name=f"top {len(picks)} {column}",
         )
     fig.update_layout(
         xaxis_title="length of the item's feature vector |x_l|",
-        yaxis_title=f"cosine to {labels[item]}",
+        yaxis_title=f"cosine to {shown[item]}",
         margin={"t": 30},
     )
     return fig

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from .. import data, figures
+from .. import data, figures, literal
 from . import ViewContext
 
 MODES = {
@@ -29,7 +29,15 @@ def render(ctx: ViewContext) -> None:
         )
     if as_table:
         shown = predicted.where(original.isna()) if mode == "unrated only" else predicted
-        st.dataframe(shown.style.format("{:.2f}", na_rep=""), height=min(38 + 35 * len(shown), 520))
+        # Users may be named "_index", or alike once printed: the table gets keys of its own, headed by the labels.
+        keys = literal.column_keys(shown.columns, shown.index.name)
+        st.dataframe(
+            shown.set_axis(keys, axis=1).style.format("{:.2f}", na_rep=""),
+            height=min(38 + 35 * len(shown), 520),
+            column_config={
+                k: st.column_config.Column(literal.as_text(c)) for k, c in zip(keys, shown.columns, strict=True)
+            },
+        )
         st.download_button(
             "Download predictions (wide CSV)",
             lambda: data.table_csv(shown.round(4)),

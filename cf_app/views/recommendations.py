@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from .. import data
+from .. import data, literal
 from . import ViewContext
 
 
@@ -18,7 +18,7 @@ def render(ctx: ViewContext) -> None:
     user = c1.selectbox(
         "User",
         order,
-        format_func=lambda u: f"{r.users[u]} ({counts[u]} ratings)",
+        format_func=lambda u: f"{r.users[u]} ({counts[u]} ratings)",  # options are plain text, not markdown
         key=f"{ctx.key}_rec_user",
         help="Listed from the most active user on large data.",
     )
@@ -32,7 +32,7 @@ def render(ctx: ViewContext) -> None:
     top = candidates[~np.isin(candidates, rated_items)][: int(n)]
     left, right = st.columns(2)
     with left:
-        st.markdown(f"**Top {len(top)} for {r.users[user]}** (items they have not rated)")
+        st.markdown(f"**Top {len(top)}** for {literal.md(r.users[user])} (items they have not rated)")
         if len(top):
             recs = pd.DataFrame(
                 {
@@ -44,7 +44,7 @@ def render(ctx: ViewContext) -> None:
         else:
             st.info("This user has rated every item: nothing left to recommend.")
     with right:
-        st.markdown(f"**What {r.users[user]} rated**")
+        st.markdown(f"**What they rated**: {literal.md(r.users[user])}")
         if len(rated_items):
             values = r.values[rated_mask]
             order_r = np.lexsort((rated_items, -values))
@@ -59,6 +59,6 @@ def render(ctx: ViewContext) -> None:
             st.dataframe(table.style.format({"rating": "{:g}", "predicted": "{:.2f}"}), hide_index=True)
         else:
             st.warning(
-                f"{r.users[user]} has not rated anything: the recommendations are the items with the highest "
-                "averages, the same for every such user."
+                f"{literal.md(r.users[user])} has not rated anything: the recommendations are the items with the "
+                "highest averages, the same for every such user."
             )

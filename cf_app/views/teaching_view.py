@@ -16,7 +16,7 @@ import streamlit as st
 
 from cf_core import Ratings
 
-from .. import data, teaching
+from .. import data, literal, teaching
 from . import ViewContext
 
 __all__ = ["render", "TOPICS", "RESULTS_KEY"]
@@ -104,13 +104,13 @@ def _math(ctx: ViewContext) -> None:
     left, right = st.columns([3, 1])
     left.latex(teaching.gradient_latex(model, "items"))
     right.metric("|dJ/dX| (all items)", f"{cm.grad_X_norm:.3g}")
-    right.caption(f"dJ/dx for item {r.items[item]}: " + _vector(cm.grad_X[item]))
+    right.caption(f"dJ/dx for item {literal.md(r.items[item])}: " + _vector(cm.grad_X[item]))
     left, right = st.columns([3, 1])
     left.latex(teaching.gradient_latex(model, "users"))
     right.metric("|dJ/dTheta| (all users)", f"{cm.grad_Theta_norm:.3g}")
-    right.caption(f"dJ/dtheta for user {r.users[user]}: " + _vector(cm.grad_Theta[user]))
+    right.caption(f"dJ/dtheta for user {literal.md(r.users[user])}: " + _vector(cm.grad_Theta[user]))
 
-    st.markdown(f"**One prediction**: item {r.items[item]} for user {r.users[user]}")
+    st.markdown(f"**One prediction**: item {literal.md(r.items[item])} for user {literal.md(r.users[user])}")
     b = teaching.prediction_breakdown(model, item, user)
     st.latex(teaching.PREDICTION_LATEX if model.normalize == "mean" else r"\hat y^{(i,j)} = (x^{(i)})^T\theta^{(j)}")
     st.latex(_breakdown_latex(b))
@@ -347,7 +347,7 @@ def _rate_yourself(ctx: ViewContext) -> None:
     step = 1.0 if float(lo).is_integer() and float(hi).is_integer() else 0.5
     for n, p in enumerate(chosen):
         mine[r.items[p]] = cols[n % 3].slider(
-            str(r.items[p]), float(lo), float(hi), float((lo + hi) / 2), step, key=f"{ctx.key}_teach_me_{p}"
+            literal.md(r.items[p]), float(lo), float(hi), float((lo + hi) / 2), step, key=f"{ctx.key}_teach_me_{p}"
         )
     if not mine:
         st.info("Pick a few items above and rate them.")
