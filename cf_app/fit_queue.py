@@ -320,7 +320,8 @@ class FitQueue:
             elif t.state == WAITING and now - t.seen_at > self.stale_after:
                 self._drop(t, "stale")
         for t in [t for t in self._active if t.state == ADMITTED]:
-            if t.admitted_at is not None and now - t.admitted_at > self.claim_within:  # its owner did not come: next in line goes first
+            # Its owner did not come to start it: the next in line goes first.
+            if t.admitted_at is not None and now - t.admitted_at > self.claim_within:
                 self._active.remove(t)
                 t.state, t.dormant, t.admitted_at = WAITING, True, None
                 self._waiting.insert(0, t)
