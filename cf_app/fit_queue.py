@@ -204,12 +204,7 @@ class FitQueue:
 
         Raises :class:`FitRefused` when the fit alone needs more than the whole memory budget.
         """
-        if self.memory_budget is not None and cost > self.memory_budget:
-            raise FitRefused(
-                f"This fit needs about {megabytes(cost)} of memory, more than the server's budget for fits "
-                f"({megabytes(self.memory_budget)}, setting {MEMORY_BUDGET_ENV}). Use fewer features (k), "
-                "a smaller dataset, or a server with a larger budget."
-            )
+        self._refuse_over_budget(cost)
         with self._cond:
             now = self._clock()
             ticket = Ticket(next(self._numbers), int(cost), alive, queued_at=now, seen_at=now)
@@ -253,6 +248,13 @@ class FitQueue:
                 raise RuntimeError(f"ticket {ticket.number} is {ticket.state}, not admitted: it cannot start")
             ticket.state = RUNNING
             ticket.started_at = self._clock()
+
+    def resize(self, ticket: Ticket, cost: int) -> None:
+        """A waiting fit's request changed (Train pressed again while queued): new estimate, same place."""
+        self._refuse_over_budget(cost)
+        with self._cond:
+            ticket.cost = int(cost)
+            self._admit()
 
     def release(self, ticket: Ticket, reason: str = "left") -> None:
         """The fit is over (running -> done) or its owner left the queue (-> cancelled). Idempotent."""
@@ -306,6 +308,14 @@ class FitQueue:
         return Position(
             WAITING, running + waiting_ahead, running, waiting_ahead, self.max_fits, used, self.memory_budget, waited
         )
+
+    def _refuse_over_budget(self, cost: int) -> None:
+        if self.memory_budget is not None and cost > self.memory_budget:
+            raise FitRefused(
+                f"This fit needs about {megabytes(cost)} of memory, more than the server's budget for fits "
+                f"({megabytes(self.memory_budget)}, setting {MEMORY_BUDGET_ENV}). Use fewer features (k), "
+                "a smaller dataset, or a server with a larger budget."
+            )
 
     def _drop(self, ticket: Ticket, reason: str) -> None:
         (self._waiting if ticket in self._waiting else self._active).remove(ticket)

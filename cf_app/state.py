@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 WORKSPACES = "workspaces"  # dict[str, Workspace]: one per dataset the person opened
 ACTIVE = "active_source"  # key of the workspace on screen
 TRAINING = "training_in_progress"  # set while a fit runs; still set on the next run = the fit was interrupted
+QUEUED = "queued_fit"  # training.PendingFit: a Train press waiting for (or holding) a slot in the server's queue
 NOTICE = "notice"  # (kind, text) shown once at the top of the next run, e.g. after Stop
 RESULTS_TAB = "results_tab"  # the open results tab (lazy tabs: only it is computed)
 SOURCE_PICKER = "source_picker"  # the dataset selectbox
@@ -122,6 +123,7 @@ def init() -> None:
     st.session_state.setdefault(WORKSPACES, {})
     st.session_state.setdefault(ACTIVE, None)
     st.session_state.setdefault(TRAINING, None)
+    st.session_state.setdefault(QUEUED, None)
     st.session_state.setdefault(NOTICE, [])
 
 
