@@ -249,7 +249,7 @@ def enqueue(ratings: Ratings, params: Params, fingerprint: str, source: str, tit
     queue = fit_queue.shared_queue()
     cost = fit_cost(ratings, params)
     old = pending_fit()
-    if old is not None and old.ticket.state == fit_queue.WAITING:
+    if old is not None and old.ticket.state in (fit_queue.WAITING, fit_queue.ADMITTED):
         try:
             queue.resize(old.ticket, cost)
         except fit_queue.FitRefused:

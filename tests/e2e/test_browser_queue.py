@@ -85,3 +85,20 @@ def test_stop_while_queued_leaves_the_queue(browser, one_fit_server):
     assert not exceptions(a) and not exceptions(b)
     a.close()
     b.close()
+
+
+def test_a_closed_tab_does_not_keep_its_place(browser, one_fit_server):
+    a = _start_slow_fit(browser, one_fit_server, seed=3)
+    b = _open(browser, f"{one_fit_server}/?p_seed=8")
+    b.get_by_role("button", name="Train", exact=True).click()
+    b.get_by_text(QUEUED).first.wait_for(timeout=30_000)
+    b.close()  # B's session goes away while queued
+    c = _open(browser, f"{one_fit_server}/?p_seed=9")
+    c.get_by_role("button", name="Train", exact=True).click()
+    # Only A's running fit is ahead of C (not B's queued one): B's place was given up when its page closed.
+    c.get_by_text(QUEUED).first.wait_for(timeout=30_000)
+    assert a.get_by_text(TRAINED).count() == 0  # still A's fit running, not B's turn come and gone
+    c.get_by_text(re.compile(r"Trained in [\d.]+ s after [\d.]+ s in the queue")).first.wait_for(timeout=180_000)
+    assert not exceptions(a) and not exceptions(c)
+    a.close()
+    c.close()
