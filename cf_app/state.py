@@ -28,12 +28,19 @@ if TYPE_CHECKING:
 WORKSPACES = "workspaces"  # dict[str, Workspace]: one per dataset the person opened
 ACTIVE = "active_source"  # key of the workspace on screen
 TRAINING = "training_in_progress"  # set while a fit runs; still set on the next run = the fit was interrupted
+QUEUED = "queued_fit"  # training.PendingFit: a Train press waiting for (or holding) a slot in the server's queue
 NOTICE = "notice"  # (kind, text) shown once at the top of the next run, e.g. after Stop
 RESULTS_TAB = "results_tab"  # the open results tab (lazy tabs: only it is computed)
 SOURCE_PICKER = "source_picker"  # the dataset selectbox
 UPLOAD = "upload"  # the file uploader
 UPLOAD_TITLES = "upload_titles"  # the optional item-titles uploader
 EDITOR_PREFIX = "grid_editor"  # + workspace id + version: the data_editor's key
+
+# Memory bounds of one session: at most this many datasets open, holding at most this many ratings in all
+# (the one on screen is always kept). A 1M-rating dataset costs about 24 MB as loaded, as much again once
+# edited, plus its trained model's copy of the ratings; the least recently opened dataset is closed first.
+MAX_WORKSPACES = 4
+MAX_SESSION_RATINGS = 3_000_000
 
 # Grids up to this many cells (and columns) are edited whole; larger ones through a slice.
 FULL_GRID_MAX_CELLS = 5_000
@@ -122,6 +129,7 @@ def init() -> None:
     st.session_state.setdefault(WORKSPACES, {})
     st.session_state.setdefault(ACTIVE, None)
     st.session_state.setdefault(TRAINING, None)
+    st.session_state.setdefault(QUEUED, None)
     st.session_state.setdefault(NOTICE, [])
 
 
@@ -143,8 +151,33 @@ def open_workspace(source: str, title: str, ratings: Ratings, *, replace: bool =
         spaces[source] = Workspace(
             source, title, ratings, ratings, view, data.slice_frame(ratings, view.item_pos, view.user_pos), uid
         )
+    spaces[source] = spaces.pop(source)  # most recently opened last
     st.session_state[ACTIVE] = source
+    _close_old_workspaces(spaces)
     return spaces[source]
+
+
+def _ratings_held(ws: Workspace) -> int:
+    held = ws.original.n_ratings + (ws.working.n_ratings if ws.working is not ws.original else 0)
+    if ws.result is not None:
+        held += ws.result.train.n_ratings
+    return held
+
+
+def _close_old_workspaces(spaces: dict[str, Workspace]) -> None:
+    """Close the least recently opened datasets beyond the session's bounds, saying which."""
+    while len(spaces) > 1 and (
+        len(spaces) > MAX_WORKSPACES or sum(_ratings_held(w) for w in spaces.values()) > MAX_SESSION_RATINGS
+    ):
+        oldest = next(iter(spaces))
+        closed = spaces.pop(oldest)
+        name = closed.title.replace("`", "'")
+        notify(
+            "info",
+            f"Closed `{name}` to keep this session's memory bounded (at most {MAX_WORKSPACES} datasets and "
+            f"{MAX_SESSION_RATINGS:,} ratings open at once); its edits and results are gone. Download a grid "
+            "before opening more datasets to keep it.",
+        )
 
 
 def notify(kind: str, text: str) -> None:

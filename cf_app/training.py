@@ -1,4 +1,4 @@
-"""Training from the page: hyperparameters, live progress, Stop, and a bounded cache of results.
+"""Training from the page: hyperparameters, the server's fit queue, live progress, Stop, and a bounded cache.
 
 A fit reports every iteration through ``cf_core``'s ``callback``; :class:`LiveProgress` turns that into a
 progress bar (iteration, cost, elapsed time). Results are cached by (data fingerprint, parameters) with
@@ -6,6 +6,11 @@ progress bar (iteration, cost, elapsed time). Results are cached by (data finger
 because Streamlit replays elements drawn inside a cached function on a hit and cannot replay ones drawn
 into a placeholder made outside it (it raises CacheReplayClosureError). So: look up (a miss raises and
 is not cached), fit with live progress, then store.
+
+A fit that is not in the cache goes through the server-wide :mod:`cf_app.fit_queue`: :func:`enqueue` takes
+a ticket and keeps the request in session state (:class:`PendingFit`). While it waits, the page is not
+blocked: :func:`queue_status` is a fragment that reruns itself every second to show the position (and
+is the ticket's heartbeat), and when the turn comes it reruns the page, whose training block then fits.
 """
 
 from __future__ import annotations
@@ -16,19 +21,34 @@ from dataclasses import dataclass
 
 import numpy as np
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from cf_core import CollaborativeFiltering, Ratings, TrainingProgress, train_test_split
 from cf_core.solvers import solver_labels
+
+from . import fit_queue, state
 
 __all__ = [
     "Params",
     "TrainResult",
     "LiveProgress",
+    "PendingFit",
     "train",
+    "cached_result",
+    "fit_pending",
+    "enqueue",
+    "pending_fit",
+    "take_turn",
+    "finish",
+    "queue_status",
     "NORMALIZATION_LABELS",
     "METHOD_LABELS",
     "REGULARIZATION_LABELS",
 ]
+
+#: Seconds between two looks at the queue while a session waits (its status line and heartbeat).
+QUEUE_POLL_SECONDS = 1.0
+LEAVE_QUEUE = "leave_queue"  # the Stop button of a queued fit
 
 #: Sidebar label -> ``normalize`` value.
 NORMALIZATION_LABELS: dict[str, str | None] = {
@@ -172,18 +192,155 @@ def _fit(
     return TrainResult(model, params, fingerprint, validation, history, seconds)
 
 
+def cached_result(ratings: Ratings, params: Params, fingerprint: str) -> TrainResult | None:
+    """The stored result of this exact fit (same data and parameters), or None."""
+    try:
+        result = _result_store(fingerprint, params, None)
+    except _NotCached:
+        return None
+    result.from_cache = True
+    result.ratings = ratings
+    return result
+
+
 def train(
     ratings: Ratings, params: Params, fingerprint: str, progress: Callable[[TrainingProgress], None]
 ) -> TrainResult:
     """The result for ``ratings`` and ``params``: from the cache when this exact fit was done before.
 
     ``progress`` sees every iteration of a real fit and nothing on a cache hit (``from_cache`` says which).
+    This is the direct path, without the server's queue (scripts and tests); the page uses :func:`enqueue`.
     """
-    try:
-        result = _result_store(fingerprint, params, None)
-        result.from_cache = True
-    except _NotCached:
+    result = cached_result(ratings, params, fingerprint)
+    if result is None:
         result = _fit(ratings, params, fingerprint, progress)
         _result_store(fingerprint, params, result)
-    result.ratings = ratings
+        result.ratings = ratings
     return result
+
+
+# ------------------------------------------------------------------------------------- the server's queue
+@dataclass
+class PendingFit:
+    """A Train press waiting for (or holding) a slot in the server's queue: what to fit, for which dataset."""
+
+    ticket: fit_queue.Ticket
+    ratings: Ratings
+    params: Params
+    fingerprint: str
+    source: str  # the workspace the result belongs to
+    title: str
+
+
+def fit_cost(ratings: Ratings, params: Params) -> int:
+    """Estimated bytes the fit allocates (see :func:`cf_app.fit_queue.estimate_fit_bytes`)."""
+    return fit_queue.estimate_fit_bytes(ratings.n_ratings, ratings.n_items, ratings.n_users, params.num_features)
+
+
+def _session_alive() -> Callable[[], bool] | None:
+    """A check that this browser session is still connected (None outside a Streamlit server, e.g. AppTest)."""
+    ctx = get_script_run_ctx()
+    if ctx is None or not st.runtime.exists():
+        return None
+    runtime, session_id = st.runtime.get_instance(), ctx.session_id
+    return lambda: runtime.is_active_session(session_id)
+
+
+def pending_fit() -> PendingFit | None:
+    return st.session_state.get(state.QUEUED)
+
+
+def enqueue(ratings: Ratings, params: Params, fingerprint: str, source: str, title: str) -> PendingFit:
+    """Queue a fit of ``ratings`` with ``params`` for this session; raises FitRefused over the memory budget.
+
+    Pressing Train again while queued changes what will be fitted and keeps the place in the line.
+    """
+    queue = fit_queue.shared_queue()
+    cost = fit_cost(ratings, params)
+    old = pending_fit()
+    if old is not None and old.ticket.state in (fit_queue.WAITING, fit_queue.ADMITTED):
+        try:
+            queue.resize(old.ticket, cost)
+        except fit_queue.FitRefused:
+            finish(old, reason="replaced")
+            raise
+        ticket = old.ticket
+    else:
+        if old is not None:
+            finish(old, reason="replaced")
+        ticket = queue.submit(cost, alive=_session_alive())
+    pending = PendingFit(ticket, ratings, params, fingerprint, source, title)
+    st.session_state[state.QUEUED] = pending
+    return pending
+
+
+def take_turn(pending: PendingFit) -> bool:
+    """Start the fit if its turn has come (the slot is then held until :func:`finish`)."""
+    queue = fit_queue.shared_queue()
+    if queue.status(pending.ticket).state != fit_queue.ADMITTED:
+        return False
+    queue.start(pending.ticket)
+    return True
+
+
+def finish(pending: PendingFit, reason: str = "left") -> None:
+    """Free the slot (or the place in the line) and forget the request. Safe to call more than once."""
+    fit_queue.shared_queue().release(pending.ticket, reason)
+    if st.session_state.get(state.QUEUED) is pending:
+        st.session_state[state.QUEUED] = None
+
+
+def fit_pending(pending: PendingFit, progress: Callable[[TrainingProgress], None]) -> TrainResult:
+    """Fit a request whose turn has come (:func:`take_turn`), and store the result in the cache."""
+    result = _fit(pending.ratings, pending.params, pending.fingerprint, progress)
+    _result_store(pending.fingerprint, pending.params, result)
+    result.ratings = pending.ratings
+    return result
+
+
+def queued_seconds(pending: PendingFit) -> float:
+    """How long the fit waited for its slot (0 when it started at once)."""
+    t = pending.ticket
+    return 0.0 if t.started_at is None or t.admitted_at is None else max(0.0, t.started_at - t.queued_at)
+
+
+def _leave_queue() -> None:
+    pending = pending_fit()
+    if pending is not None:
+        finish(pending, reason="left")
+        state.notify("info", "You left the queue; nothing was trained. Press **Train** to queue again.")
+
+
+_CANCELLED_BECAUSE = {
+    "gone": "this page was disconnected from the server",
+    "stale": "this page stopped answering the server for a while",
+    "replaced": "a newer Train press replaced it",
+}
+
+
+@st.fragment(run_every=QUEUE_POLL_SECONDS)
+def queue_status() -> None:
+    """The queued fit's status line and Stop button; reruns itself every second until the turn comes.
+
+    A fragment, so waiting blocks nothing: the grid, the sidebar and the results stay usable, and a rerun
+    of the page (an edit, a tab) keeps the place in the line.
+    """
+    pending = pending_fit()
+    if pending is None:  # left the queue (Stop) in this fragment's run: redraw the page without the status
+        st.rerun(scope="app")
+    position = fit_queue.shared_queue().status(pending.ticket)
+    if position.state == fit_queue.ADMITTED:
+        st.rerun(scope="app")  # the page's training block starts the fit
+    if position.state != fit_queue.WAITING:
+        st.session_state[state.QUEUED] = None
+        why = _CANCELLED_BECAUSE.get(position.reason or "", "it was cancelled")
+        state.notify("warning", f"Your queued fit left the queue because {why}. Press **Train** to queue again.")
+        st.rerun(scope="app")
+    with st.status(f"Queued: {position.describe()}", state="running", expanded=True):
+        st.write(
+            f"Waiting {position.waited:.0f} s. Your fit ({pending.params.describe()}) starts by itself when its "
+            "turn comes; meanwhile you can edit the grid and look at results. It trains the grid as it was when "
+            "you pressed Train: press **Train** again to queue the current grid and settings instead, keeping "
+            "your place."
+        )
+        st.button("Stop: leave the queue", key=LEAVE_QUEUE, on_click=_leave_queue)

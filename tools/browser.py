@@ -1,6 +1,8 @@
 """One way to run the real app and a real browser, shared by the e2e tests, benchmarks and screenshot script.
 
-`serve_app()` starts `streamlit run app.py` on a free localhost port and waits for its health endpoint;
+`serve_app()` starts `streamlit run app.py` on a free localhost port and waits for its health endpoint
+(`start_app()` does the same and also gives the server's process id, e.g. to read its memory; both take
+extra environment variables for the server, e.g. ``{"CF_LAB_MAX_FITS": "1"}``);
 `launch_chromium()` opens Debian's Chromium through Playwright with `executable_path` (Playwright's own
 browser downloads do not work here) and the flags that work on these machines; `wait_idle()` waits for
 the page's script run to finish.
@@ -9,6 +11,7 @@ the page's script run to finish.
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import shutil
 import socket
@@ -17,7 +20,8 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -53,16 +57,34 @@ class ServerFailed(RuntimeError):
     """The app server exited or never became healthy; the message ends with its log."""
 
 
+@dataclass(frozen=True)
+class AppServer:
+    url: str
+    pid: int
+    log: Path
+
+
 @contextlib.contextmanager
-def serve_app(timeout: float = 60.0) -> Iterator[str]:
+def serve_app(timeout: float = 60.0, env: Mapping[str, str] | None = None) -> Iterator[str]:
     """Run `streamlit run app.py` on a free port for the duration of the block; yields its URL."""
+    with start_app(timeout, env) as server:
+        yield server.url
+
+
+@contextlib.contextmanager
+def start_app(timeout: float = 60.0, env: Mapping[str, str] | None = None, root: Path = ROOT) -> Iterator[AppServer]:
+    """Like :func:`serve_app`, yielding the URL, the server's process id and its log file.
+
+    ``root``: the checkout whose app.py to run (benchmarks compare against another version this way).
+    """
     port = free_port()
     log_path = Path(tempfile.mkdtemp(prefix="cf-lab-streamlit-")) / "server.log"
     with log_path.open("w") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true"]
             + ["--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-            cwd=ROOT,
+            cwd=root,
+            env=os.environ | dict(env or {}),
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -79,7 +101,7 @@ def serve_app(timeout: float = 60.0) -> Iterator[str]:
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise ServerFailed(f"streamlit did not become healthy; log:\n{log_path.read_text()[-3000:]}")
                 time.sleep(0.3)
-            yield url
+            yield AppServer(url, proc.pid, log_path)
         finally:
             proc.terminate()
             try:
