@@ -11,7 +11,8 @@ CPU seconds: on a shared machine the CPU time is the steadier number.
 
 The declared-size rows are files that are small on disk but declare huge arrays: a .mat whose dense Y and
 R are 15,000 x 15,000 (3.6 GB as doubles) and a model .npz with a 1.6 GB member. Each is loaded in a fresh
-subprocess that reports its own peak RSS and the time to the refusal; ``--tree DIR`` loads them with the
+subprocess that reports its own peak RSS and the time to the refusal (writing the .mat, 3.6 GB of
+zeros through zlib, takes one to two minutes; it is not timed); ``--tree DIR`` loads them with the
 ``cf_core`` of another checkout (e.g. an older commit, to compare), ``--cap-gb N`` bounds that
 subprocess's address space so an unbounded reader fails instead of exhausting the machine.
 """

@@ -11,7 +11,8 @@ The package, one module per concern:
 * ``registry`` - the formats, in detection order, one entry each (the detection rules in one table);
 * ``wide``, ``long``, ``movielens``, ``mat`` - one reader per format, with its titles reader;
 * ``source`` (bytes in, size-bounded, regular files only; encodings), ``text`` (comments, delimiter,
-  records), ``scale`` (declared or inferred rating scale, outliers), ``limits``, ``errors``, ``report``;
+  records), ``labels`` (string or integer labels, natural order),
+  ``scale`` (declared or inferred rating scale, outliers), ``limits``, ``errors``, ``report``;
 * ``writing`` (CSV out) and ``model`` (``.npz`` models, never unpickled).
 
 How labels are typed (this is what makes export -> import an identity):

@@ -21,13 +21,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..ratings import Ratings, natural_order
+from ..ratings import Ratings
 from .context import Context
 from .errors import MAX_LISTED, DataFormatError
+from .labels import exact_int, int_labels, label_order
 from .scale import declared_scale, settle_scale
 from .text import Text, is_number, ragged_record, record_lines, sample_records
 
-__all__ = ["detect", "read", "header_roles", "role", "read_long", "int_labels", "labels_to_int"]
+__all__ = ["detect", "read", "header_roles", "role", "read_long", "check_count"]
 
 _ROLE_NAMES: dict[str, set[str]] = {
     "user": {"user", "userid", "users", "username", "uid", "customer", "customerid", "reviewer", "reviewerid", "rater"},
@@ -136,41 +137,6 @@ def may_hold_plain_ints(text: Text, has_header: bool) -> bool:
     return all(text.body.find(c, start) < 0 for c in (b'"', b"e", b"E"))
 
 
-def int_labels(text: Text | None, kind: str) -> bool:
-    """Whether a '# item_labels: int' (or user) line marks the labels as integers."""
-    if text is None or f"{kind}_labels" not in text.meta:
-        return False
-    value, line = text.meta[f"{kind}_labels"]
-    if value.lower() not in ("int", "str"):
-        raise DataFormatError(
-            f"'# {kind}_labels: {value}' should be 'int' or 'str'", source=text.name, line=line, value=value
-        )
-    return value.lower() == "int"
-
-
-def _exact_int(s: str) -> int | None:
-    """``s`` as an int64 when it is one, spelled canonically; None otherwise (never a wrapped value)."""
-    if re.fullmatch(r"-?[0-9]+", s) is None:
-        return None
-    v = int(s)
-    return v if -(2**63) <= v < 2**63 and str(v) == s else None
-
-
-def labels_to_int(labels: pd.Index, kind: str, name: str) -> np.ndarray:
-    """String labels marked '# ..._labels: int' back to integers (exact spelling required, so no loss)."""
-    as_str = np.asarray(labels, dtype=object).astype(str)
-    out = np.empty(len(as_str), dtype=np.int64)
-    for k, s in enumerate(as_str):
-        v = _exact_int(s)
-        if v is None:
-            why = "beyond 64 bits" if re.fullmatch(r"-?[0-9]+", s) else "not an integer"
-            raise DataFormatError(
-                f"{kind} label {s!r} is {why}, but the file says '# {kind}_labels: int'", source=name, value=s
-            )
-        out[k] = v
-    return out
-
-
 def resolve_duplicates(
     item_codes: np.ndarray,
     user_codes: np.ndarray,
@@ -217,21 +183,6 @@ def resolve_duplicates(
         values = values[np.maximum.reduceat(order, first)]
     key = key[first]
     return key // n_users, key % n_users, values, len(repeated)
-
-
-def _label_order(
-    codes: np.ndarray, labels: pd.Index, kind: str, parsed_as_ints: bool, marked_int: bool, name: str
-) -> tuple[np.ndarray, pd.Index]:
-    """Long-file labels in their documented order: integer-looking ones by value first, then the rest as text."""
-    if parsed_as_ints:  # every label is a canonical integer, already in numeric order
-        return codes, labels if marked_int else pd.Index(np.asarray(labels).astype(str), dtype="str")
-    if not marked_int:
-        return natural_order(codes, labels)
-    ints = labels_to_int(labels, kind, name)
-    perm = np.lexsort((np.arange(len(labels)), ints))
-    rank = np.empty_like(perm)
-    rank[perm] = np.arange(len(perm))
-    return rank[codes], pd.Index(ints[perm])
 
 
 def string_categories(categories: pd.Index) -> bool:
@@ -443,7 +394,7 @@ def read_long(
             if int_ids:
                 ints = np.empty(len(col), dtype=np.int64)
                 for k, s in enumerate(col.astype(str).str.strip()):
-                    v = _exact_int(s) if s[:1] != "+" else None
+                    v = exact_int(s) if s[:1] != "+" else None
                     if v is None:
                         why = (
                             "beyond 64 bits (ids this long are kept exact as text by format='long')"
@@ -493,10 +444,10 @@ def read_long(
     item_codes, item_labels = _factorize(items_col)
     user_codes, user_labels = _factorize(users_col)
     if not int_ids:
-        item_codes, item_labels = _label_order(
+        item_codes, item_labels = label_order(
             item_codes, item_labels, "item", ids_as_ints, int_labels(text, "item"), name
         )
-        user_codes, user_labels = _label_order(
+        user_codes, user_labels = label_order(
             user_codes, user_labels, "user", ids_as_ints, int_labels(text, "user"), name
         )
 

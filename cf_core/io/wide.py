@@ -16,7 +16,7 @@ import pandas as pd
 from ..ratings import Ratings
 from .context import Context
 from .errors import DataFormatError, some
-from .long import int_labels, labels_to_int
+from .labels import int_labels, labels_to_int
 from .scale import declared_scale, settle_scale
 from .text import records
 
