@@ -180,7 +180,7 @@ def test_hostile_labels_show_literally_and_no_request_leaves_the_machine(guarded
     assert f"dJ/dx for item {shown(items[0])}:" in body
     assert f"One prediction: item {shown(items[0])} for user {shown(users[0])}" in body
     one = page.locator("[data-testid='stMarkdownContainer']").filter(has_text="One prediction").first
-    assert one.locator(".katex, strong >> text=bold").count() == 0
+    assert one.locator(".katex").count() == 0 and one.locator("strong").all_inner_texts() == ["One prediction"]
     _assert_no_markup_rendered(page)
 
     one.scroll_into_view_if_needed()
