@@ -7,7 +7,6 @@ slider costs no rerun, and nothing changes until **Train** is pressed, so a pers
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import pandas as pd
@@ -16,7 +15,7 @@ import streamlit as st
 from cf_core import Ratings
 from cf_core.io import FORMATS
 
-from . import data, state
+from . import data, literal, state
 from .training import METHOD_LABELS, NORMALIZATION_LABELS, REGULARIZATION_LABELS, Params
 
 __all__ = ["DatasetRequest", "dataset_picker", "hyperparameters", "upload_limit_mb", "LAMBDAS"]
@@ -76,7 +75,7 @@ def dataset_picker() -> DatasetRequest | None:
             try:
                 ratings = None if choice in state.workspaces() else _sample(choice)
             except (ValueError, OSError) as exc:
-                st.error(f"Could not load the sample {titles[choice]!r}: {exc}")
+                st.error(literal.md(f"Could not load the sample {titles[choice]!r}: {exc}"))
                 return None
             return DatasetRequest(choice, titles[choice], ratings)
         return None
@@ -110,19 +109,6 @@ HEADERS = {"detect": None, "yes": True, "no": False}
 ENCODINGS = {"detect": None, "UTF-8": "utf-8", "Windows (cp1252)": "cp1252", "Latin-1": "latin-1", "UTF-16": "utf-16"}
 OUTLIERS = {"refuse": "error", "drop them": "drop"}
 READ_REPORTS = "upload_read_reports"  # session key: workspace source -> ReadReport (or error text) of that read
-
-
-def _md(text: str) -> str:
-    """Text from a file (names, values) made literal for a markdown-rendering element.
-
-    The text always follows a fixed opening ("Could not read ..."), so only marks that open markup in
-    mid-line are escaped (emphasis, code, links and images, math, tables, HTML, entities, directives), and
-    a word joiner goes inside ':name:' shortcodes; line breaks become spaces.
-    """
-    text = re.sub(r"[\r\n]+", " ", text)
-    text = re.sub(r":(?=[\w+-]+:)", ":\u2060", text, flags=re.ASCII)
-    text = text.replace("://", ":\u2060//").replace("www.", "www\u2060.")  # no autolinks
-    return re.sub(r"([\\`*_{}\[\]()!|$<>~&])", r"\\\1", text)
 
 
 def _read_choices() -> data.ReadChoices:
@@ -179,7 +165,7 @@ def _upload() -> DatasetRequest | None:
         return None
     for f in (uploaded, titles):
         if f is not None and f.size > limit * 1024 * 1024:
-            st.error(f"{_md(f.name)} is {f.size / 2**20:.1f} MB; the limit is {limit} MB.")
+            st.error(f"{literal.md(f.name)} is {f.size / 2**20:.1f} MB; the limit is {limit} MB.")
             return None
     reports = st.session_state.setdefault(READ_REPORTS, {})
     with st.expander("How this file was read", expanded=True):
@@ -192,7 +178,7 @@ def _upload() -> DatasetRequest | None:
             if active is None or active.source != source:
                 request = DatasetRequest(source, uploaded.name, None)
         elif isinstance(reports.get(source), str):  # this reading failed before: say so again, don't re-read
-            state.notify("error", _md(reports[source]))
+            state.notify("error", literal.md(reports[source]))
         else:
             try:
                 ratings, report = data.read_upload(
@@ -206,7 +192,7 @@ def _upload() -> DatasetRequest | None:
             except Exception as exc:  # the loader's DataFormatError, or anything else: a message, never a traceback
                 message = data.read_error_text(exc, uploaded.name)
                 reports[source] = message
-                state.notify("error", _md(message))  # shown in the main area, above the grid, in this run
+                state.notify("error", literal.md(message))  # shown in the main area, above the grid, in this run
         _show_read(reports.get(source, "Not read yet."))
     return request
 
