@@ -3,7 +3,8 @@
 It keeps the seed's structure (``_initialize_thetas``, ``_reshape_thetas``, ``_cost``, ``_gradient``,
 ``fit``, ``predict``, ``recommended_items``, ``compute_similarities``) so a learner can follow the blog
 post, while the math lives in :mod:`cf_core.objective` and :mod:`cf_core.als` and runs on the rated
-entries only.
+entries only. The optimizer is looked up in :data:`cf_core.solvers.SOLVERS` by ``method``; the fitted
+attributes are written once, when the solver returns.
 """
 
 from __future__ import annotations
@@ -137,9 +138,10 @@ class CollaborativeFiltering:
         "mean": subtract each item's mean rating before training and add it back when predicting (the
         course). None: the seed's raw model. "biases": global mean plus learned, regularized item and
         user biases (biased MF).
-    method : {"L-BFGS-B", "CG", "als"}
-        scipy.optimize's L-BFGS-B or conjugate gradient, or alternating least squares; all minimize
-        the same cost, so their cost curves compare directly. Any key of :data:`cf_core.solvers.SOLVERS`.
+    method : {"L-BFGS-B", "CG", "als", "als-cg"}
+        scipy.optimize's L-BFGS-B or conjugate gradient, alternating least squares, or ALS with three
+        conjugate-gradient steps per row and sweep (faster at large k); all minimize the same cost, so
+        their cost curves compare directly. Any key of :data:`cf_core.solvers.SOLVERS`.
     init : {"uniform", "normal"}
         Starting parameters: uniform on [0, 1) as in the seed, or N(0, 0.1^2).
     tol : float or None
