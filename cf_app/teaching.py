@@ -21,6 +21,8 @@ from plotly.subplots import make_subplots
 from cf_core import CollaborativeFiltering, FoldIn, GradientCheck, Ratings, check_gradient
 from cf_core.objective import SparseObjective
 
+from . import evidence
+
 __all__ = [
     "COST_LATEX",
     "GRAD_X_LATEX",
@@ -41,6 +43,8 @@ __all__ = [
     "with_new_user",
     "normalization_effect",
     "normalization_figure",
+    "MeanVsBiases",
+    "mean_vs_biases",
     "fold_in_recommendations",
     "retrain_with_user",
     "compare_fold_in_retrain",
@@ -494,6 +498,48 @@ def normalization_figure(effect: NormalizationEffect) -> go.Figure:
     return fig
 
 
+# ------------------------------------------------------------------------------- item mean vs biases
+@dataclass(frozen=True)
+class MeanVsBiases:
+    """One user's top-n under item-mean normalization and under learned biases, other settings equal."""
+
+    user: Hashable
+    n_rated: int
+    table: pd.DataFrame  # rank, then item / predicted / ratings / mean rating for each model
+    median_count_mean: float
+    median_count_biases: float
+
+
+def mean_vs_biases(ratings: Ratings, user: int, n: int = 5, min_ratings: int = 1, **params: Any) -> MeanVsBiases:
+    """Train with ``normalize="mean"`` and ``"biases"`` (other params equal) and list ``user``'s top ``n``
+    from each with the number of ratings behind every item.
+
+    Item-mean normalization adds back each item's mean, and the mean of one 5 is 5: on large sparse data the
+    top of the list fills with items rated by one to three people. Learned biases are regularized, so an
+    item's bias only grows as far as its number of ratings supports.
+    """
+    params = {k: v for k, v in params.items() if k != "normalize"}
+    counts, means = evidence.counts_and_means(ratings, "items")
+    columns: dict[str, Any] = {}
+    medians = []
+    for name, norm in (("item mean", "mean"), ("learned biases", "biases")):
+        model = CollaborativeFiltering(**params, normalize=norm).fit(ratings)
+        top = evidence.top_items_for(model, ratings, user, n, min_ratings)
+        pred = model.predict(np.full(len(top), int(user)), top) if len(top) else np.array([])
+        part = {
+            f"{name}: item": [str(x) for x in ratings.items[top]],
+            f"{name}: predicted": pred,
+            f"{name}: ratings": counts[top],
+            f"{name}: mean": means[top],
+        }
+        columns.update({k: pd.Series(v) for k, v in part.items()})
+        medians.append(float(np.median(counts[top])) if len(top) else float("nan"))
+    table = pd.DataFrame(columns)
+    table.insert(0, "rank", np.arange(1, len(table) + 1))
+    n_rated = int(np.sum(ratings.user_idx == int(user)))
+    return MeanVsBiases(ratings.users[int(user)], n_rated, table, medians[0], medians[1])
+
+
 # ------------------------------------------------------------------------------------ rate it yourself
 def fold_in_recommendations(model: CollaborativeFiltering, my_ratings: Mapping[Hashable, float], n: int = 10) -> FoldIn:
     """A new user's parameters from ``my_ratings`` (item label -> rating) with X fixed: instant, no retrain."""
@@ -529,29 +575,34 @@ def compare_fold_in_retrain(fold: FoldIn, model: CollaborativeFiltering, user: i
 
 
 # ------------------------------------------------------------------------------ dot product vs cosine
-def neighbours(model: CollaborativeFiltering, item: int, n: int = 5) -> pd.DataFrame:
-    """Nearest items to ``item`` by dot product and by cosine of their feature vectors, rank by rank."""
+def neighbours(model: CollaborativeFiltering, item: int, n: int = 5, min_ratings: int = 1) -> pd.DataFrame:
+    """Nearest items to ``item`` by dot product and by cosine of their feature vectors, rank by rank, each
+    with its number of ratings; only items with at least ``min_ratings`` ratings are candidates."""
     _check_fitted(model)
     X = model.X_
     if not 0 <= item < len(X):
         raise ValueError(f"item position {item} is outside 0..{len(X) - 1}")
+    r = model.ratings_
+    counts, _ = evidence.counts_and_means(r, "items")
     norms = np.linalg.norm(X, axis=1)
     dots = X @ X[item]
-    others = np.flatnonzero(np.arange(len(X)) != item)
+    others = np.flatnonzero((np.arange(len(X)) != item) & (counts >= int(min_ratings)))
     by_dot = others[np.lexsort((others, -dots[others]))][:n]  # ties to the lower position, as most_similar
-    by_cosine = model.most_similar("items", item, n)  # the estimator's own cosine ranking
-    by_cos = by_cosine["position"].to_numpy()
-    cosines = by_cosine["similarity"].to_numpy()
-    labels = model.ratings_.items
+    by_cosine = evidence.most_similar(model, r, "items", item, n, min_ratings)
+    by_cos = by_cosine["position"].to_numpy()[: len(by_dot)]
+    cosines = by_cosine["similarity"].to_numpy()[: len(by_dot)]
+    labels = r.items
     return pd.DataFrame(
         {
             "rank": np.arange(1, len(by_dot) + 1),
             "by dot product": labels[by_dot],
             "dot": dots[by_dot],
             "|x| (dot)": norms[by_dot],
+            "ratings (dot)": counts[by_dot],
             "by cosine": labels[by_cos],
             "cosine": cosines,
             "|x| (cosine)": norms[by_cos],
+            "ratings (cosine)": counts[by_cos],
         }
     )
 

@@ -16,7 +16,7 @@ import streamlit as st
 
 from cf_core import Ratings
 
-from .. import data, teaching
+from .. import data, evidence, teaching
 from . import ViewContext
 
 __all__ = ["render", "TOPICS", "RESULTS_KEY"]
@@ -26,6 +26,7 @@ TOPICS = [
     "Gradient check",
     "Training replay",
     "Mean normalization",
+    "Item mean vs biases",
     "Rate it yourself",
     "Dot product vs cosine",
 ]
@@ -42,6 +43,7 @@ def render(ctx: ViewContext) -> None:
         "Gradient check": _gradient_check,
         "Training replay": _replay,
         "Mean normalization": _normalization,
+        "Item mean vs biases": _mean_vs_biases,
         "Rate it yourself": _rate_yourself,
         "Dot product vs cosine": _dot_vs_cosine,
     }[topic](ctx)
@@ -315,6 +317,64 @@ def _normalization(ctx: ViewContext) -> None:
         st.caption(f"Showing the {len(effect.table)} most rated items.")
 
 
+# ------------------------------------------------------------------------------------ item mean vs biases
+def _mean_vs_biases(ctx: ViewContext) -> None:
+    train = ctx.model.ratings_
+    st.markdown(
+        "Item-mean normalization adds each item's mean back to the prediction, and the mean of a single 5 is "
+        "5: on large, sparse data a user's top picks fill with items rated by one to three people, all "
+        "predicted at the top of the scale. Learned biases are regularized, so an item's bias grows only as far "
+        "as its number of ratings supports. Train both, with this run's other settings, and compare one user."
+    )
+    counts = train.user_counts()
+    order = data.top_positions(counts, min(train.n_users, MAX_OPTIONS))
+    c1, c2, c3 = st.columns([3, 1, 1])
+    user = int(
+        c1.selectbox(
+            "User",
+            order,
+            format_func=lambda u: f"{train.users[u]} ({counts[u]} ratings)",
+            key=f"{ctx.key}_teach_mvb_user",
+            help="Listed from the most active user: a heavy rater has seen the popular items, so their "
+            "unrated items are the rarely rated ones.",
+        )
+    )
+    n = int(c2.number_input("How many", 1, 20, min(5, train.n_items), key=f"{ctx.key}_teach_mvb_n"))
+    min_ratings = int(
+        c3.number_input(
+            "Min. ratings",
+            0,
+            max(1, int(train.item_counts().max())),
+            1,
+            key=f"{ctx.key}_teach_mvb_min",
+            help="1 shows the weakness; raise it to see the filter's cure.",
+        )
+    )
+    params = {k: v for k, v in _fit_params(ctx).items() if k != "normalize"}
+    key = ("mean_vs_biases", ctx.result.fingerprint, ctx.result.params, user, n, min_ratings)
+    if st.button("Train both and compare", type="primary", key=f"{ctx.key}_teach_mvb_run"):
+        with st.spinner("Training two models…"):
+            _store(key, teaching.mean_vs_biases(train, user, n, min_ratings, **params))
+    result = _stored(key)
+    if result is None:
+        return
+    c = st.columns(3)
+    c[0].metric("Ratings by this user", f"{result.n_rated:,}")
+    c[1].metric("Median ratings per pick, item mean", f"{result.median_count_mean:g}")
+    c[2].metric("Median ratings per pick, learned biases", f"{result.median_count_biases:g}")
+    fmt = {
+        c: st.column_config.NumberColumn(format="%.2f")
+        for c in result.table.columns
+        if c.endswith(("predicted", "mean"))
+    }
+    st.dataframe(result.table, hide_index=True, column_config=fmt, key=f"{ctx.key}_teach_mvb_table")
+    st.caption(
+        f"Both with k={params['num_features']}, lambda={params['lambda_']:g}, {params['max_iter']} iterations. "
+        '"ratings" is how many people rated the item, "mean" their average: a 5.00 on the strength of one '
+        "or two ratings is a guess. The Recommendations tab's minimum-ratings filter is the other cure."
+    )
+
+
 # -------------------------------------------------------------------------------------- rate it yourself
 def _rate_yourself(ctx: ViewContext) -> None:
     model = ctx.model
@@ -394,7 +454,7 @@ def _dot_vs_cosine(ctx: ViewContext) -> None:
     if r.n_items < 3:
         st.info("Comparing neighbour lists needs at least three items.")
         return
-    c1, c2 = st.columns([3, 1])
+    c1, c2, c3 = st.columns([3, 1, 1])
     with c1:
         item = _pick("Item", r.items, r.item_counts(), f"{ctx.key}_teach_nb_item")
     n = int(
@@ -402,7 +462,20 @@ def _dot_vs_cosine(ctx: ViewContext) -> None:
             "Neighbours", 1, max(1, min(20, r.n_items - 1)), min(5, r.n_items - 1), key=f"{ctx.key}_teach_nb_n"
         )
     )
-    table = teaching.neighbours(model, item, n)
+    min_ratings = int(
+        c3.number_input(
+            "Min. ratings",
+            0,
+            max(1, int(r.item_counts().max())),
+            evidence.default_min_ratings(r),
+            key=f"{ctx.key}_teach_nb_min",
+            help="Only items with at least this many ratings are candidate neighbours.",
+        )
+    )
+    table = teaching.neighbours(model, item, n, min_ratings)
+    if table.empty:
+        st.info(f"No other item has {min_ratings} or more ratings: lower the minimum.")
+        return
     shown = table.astype({"by dot product": str, "by cosine": str})
     st.dataframe(
         shown,
@@ -412,4 +485,7 @@ def _dot_vs_cosine(ctx: ViewContext) -> None:
         },
     )
     st.info(teaching.neighbours_note(model, item, table))
+    note = evidence.saturation_note(table["cosine"].to_numpy(), model.num_features)
+    if note:
+        st.caption(note)
     st.plotly_chart(teaching.neighbours_figure(model, item, table), width="stretch", key=f"{ctx.key}_teach_nb_fig")
