@@ -90,7 +90,9 @@ def _math(ctx: ViewContext) -> None:
         "biases": "Here y is the rating minus the global mean, and the model also learns a bias per item and "
         "per user (their squares are regularized too).",
     }[model.normalize]
-    st.markdown(f"**The cost**, summed over the {r.n_ratings:,} rated entries. {norm_note}")
+    held = ctx.result.validation
+    held_note = f" used for training ({held.n_ratings:,} more are held out for validation)" if held is not None else ""
+    st.markdown(f"**The cost**, summed over the {r.n_ratings:,} rated entries{held_note}. {norm_note}")
     left, right = st.columns([3, 1])
     left.latex(teaching.COST_LATEX)
     right.metric("J now", f"{cm.cost:.6g}")

@@ -116,3 +116,57 @@ def test_lecture_lists_have_counts_and_no_filter():
     at = on_tab(train(new_app()), "Recommendations")
     assert at.number_input(key=f"{key_prefix(at)}_rec_min").value == 1
     assert "ratings" in at.dataframe[1].value.columns
+
+
+# ------------------------------------------------------------------------------------------- the grid
+def edit(at: AppTest, edited_rows: dict[int, dict[str, object]]) -> AppTest:
+    at.session_state[at.data_editor[0].key] = {"edited_rows": edited_rows, "added_rows": [], "deleted_rows": []}
+    at.run()
+    assert not at.exception
+    return at
+
+
+def grid_caption(at: AppTest) -> str:
+    return next(c.value for c in at.caption if "items (rows)" in c.value)
+
+
+def test_the_caption_follows_the_grid_as_typed_and_teaching_agrees():
+    at = new_app()
+    assert "5 items (rows) x 4 users (columns), 15 ratings" in grid_caption(at)
+    assert "(5 movies x 4 users)" in grid_caption(at)
+    edit(at, {2: {"Dave": "3"}, 1: {"Carol": "1"}})
+    assert "17 ratings" in grid_caption(at)
+    uid = at.session_state[state.WORKSPACES]["lecture"].uid
+    at.text_input(key=f"new_user_{uid}").set_value("Erin")
+    at.button(key=f"add_user_{uid}").click().run()
+    assert "5 items (rows) x 5 users (columns), 17 ratings" in grid_caption(at)
+    assert "(5 movies x 5 users)" in grid_caption(at)
+    train(at)
+    on_tab(at, "Teaching")
+    assert any("summed over the 17 rated entries" in m.value for m in at.markdown)
+
+
+def test_seven_on_a_zero_to_five_grid_and_text_are_named_and_kept():
+    at = edit(new_app(), {3: {"Alice": "7"}, 1: {"Carol": "abc"}})
+    (message,) = [e.value for e in at.error]
+    assert "item 'Nonstop car chases', user 'Alice': 7 is outside the scale 0 to 5" in message
+    assert "item 'Romance forever', user 'Carol': 'abc' is not a number" in message
+    assert at.session_state[at.data_editor[0].key]["edited_rows"][3]["Alice"] == "7"  # as typed, not clipped
+    assert "(before the invalid cells)" in grid_caption(at)
+
+
+def test_the_rating_scale_is_shown_and_changed_with_the_grid():
+    at = new_app()
+    uid = at.session_state[state.WORKSPACES]["lecture"].uid
+    at.number_input(key=f"scale_hi_{uid}").set_value(10.0)
+    at.button(key=f"scale_apply_{uid}").click().run()
+    assert not at.exception and not at.error
+    assert at.session_state[state.WORKSPACES]["lecture"].working.rating_scale == (0.0, 10.0)
+    assert "scale 0 to 10" in grid_caption(at)
+    edit(at, {3: {"Alice": "7"}})
+    assert not at.error
+    at.number_input(key=f"scale_lo_{uid}").set_value(1.0)
+    at.number_input(key=f"scale_hi_{uid}").set_value(5.0)
+    at.button(key=f"scale_apply_{uid}").click().run()
+    assert any("outside the scale 1 to 5" in e.value for e in at.error)
+    assert at.session_state[state.WORKSPACES]["lecture"].working.rating_scale == (0.0, 10.0)
