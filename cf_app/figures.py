@@ -30,6 +30,8 @@ __all__ = [
 #: Grids with at most this many cells print their values in the cells.
 ANNOTATE_MAX_CELLS = 400
 SEQUENTIAL = "Viridis"
+#: Half-width of a rated cell's outline, in cells (0.5 = the cell's edge, shared with its neighbour).
+RATED_BOX = 0.4
 DIVERGING = "RdBu"
 
 
@@ -127,15 +129,16 @@ def prediction_figure(
         if mode == "marked" and rated.any():
             r, c = np.nonzero(rated)
             if annotate:
-                # Small grids: outline each rated cell, leaving its printed number readable.
+                # Small grids: outline each rated cell, leaving its printed number readable. Inset, so two
+                # rated neighbours get two boxes and an unrated cell between rated ones is never enclosed.
                 for i, j in zip(r, c, strict=True):
                     fig.add_shape(
                         type="rect",
-                        x0=j - 0.5,
-                        x1=j + 0.5,
-                        y0=i - 0.5,
-                        y1=i + 0.5,
-                        line={"color": "#ff4b4b", "width": 3},
+                        x0=j - RATED_BOX,
+                        x1=j + RATED_BOX,
+                        y0=i - RATED_BOX,
+                        y1=i + RATED_BOX,
+                        line={"color": "#ff4b4b", "width": 2.5},
                     )
                 fig.update_layout(title={"text": "Predicted ratings (rated cells outlined)", "font": {"size": 14}})
             else:
@@ -150,12 +153,15 @@ def prediction_figure(
                         marker={"symbol": "circle", "size": 4, "color": "white", "line": {"width": 0}},
                         name="rated",
                         hoverinfo="skip",
-                        showlegend=True,
+                        showlegend=False,  # the title says what the dots are; a lone legend word read as stray
                     )
                 )
+                fig.update_layout(title={"text": "Predicted ratings (white dots: rated cells)", "font": {"size": 14}})
         fig.update_yaxes(autorange="reversed")
-        fig.update_layout(legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0})
-    fig.update_layout(height=_height(len(y)), margin={"l": 10, "r": 10, "t": 40, "b": 10})
+        if not fig.layout.title.text:
+            title = "Predicted ratings" if mode == "marked" else "Predicted ratings of the unrated cells (rated: blank)"
+            fig.update_layout(title={"text": title, "font": {"size": 14}})
+    fig.update_layout(height=_height(len(y)), margin={"l": 10, "r": 10, "t": 50, "b": 10})
     fig.update_xaxes(title_text="user")
     return _categorical(fig)
 

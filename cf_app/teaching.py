@@ -186,28 +186,64 @@ def prediction_breakdown(model: CollaborativeFiltering, item: int, user: int) ->
     )
 
 
+#: The waterfall draws every feature up to this many; beyond, the largest ones and "the other n" as one bar.
+WATERFALL_FEATURES = 10
+#: Bars are labelled with their values up to this many bars (more and the labels run into each other).
+WATERFALL_LABELLED = 8
+
+
 def breakdown_figure(b: PredictionBreakdown) -> go.Figure:
-    """A waterfall: each feature's x_ik * theta_jk, then the mean added back, ending at the prediction."""
-    labels = [f"feature {f + 1}" for f in range(len(b.x))]
-    values = list(b.contributions)
+    """A waterfall: each feature's x_ik * theta_jk, then the mean added back, ending at the prediction.
+
+    With many features the bars keep readable: short names (f1, f2, ...), values on hover instead of over
+    each bar, and past :data:`WATERFALL_FEATURES` the largest contributions plus one bar for the rest.
+    """
+    k = len(b.x)
+    contributions = b.contributions
+    short = k > 5
+    if k <= WATERFALL_FEATURES:
+        shown = np.arange(k)
+    else:
+        keep = WATERFALL_FEATURES - 2
+        shown = np.sort(np.argsort(-np.abs(contributions), kind="stable")[:keep])
+    labels = [f"f{f + 1}" if short else f"feature {f + 1}" for f in shown]
+    values = [float(contributions[f]) for f in shown]
+    if len(shown) < k:
+        labels.append(f"other {k - len(shown)} features")
+        values.append(float(contributions.sum() - contributions[shown].sum()))
     if b.offset_name:
         labels.append(b.offset_name.split(" (")[0])
         values.append(b.offset)
     if b.item_bias or b.user_bias:
         labels += ["item bias", "user bias"]
         values += [b.item_bias, b.user_bias]
+    labelled = len(values) + 1 <= WATERFALL_LABELLED
     fig = go.Figure(
         go.Waterfall(
             x=labels + ["prediction"],
             y=values + [0.0],
             measure=["relative"] * len(values) + ["total"],
-            text=[f"{v:+.3f}" for v in values] + [f"{b.unclipped:.3f}"],
+            text=[f"{v:+.3f}" if labelled else "" for v in values] + [f"{b.unclipped:.3f}"],
             textposition="outside",
+            hovertemplate="%{x}: %{y:+.3f}<extra></extra>",
         )
     )
     if b.rating is not None:
-        fig.add_hline(y=b.rating, line_dash="dash", line_color="green", annotation_text=f"actual rating {b.rating:g}")
-    fig.update_layout(yaxis_title="rating", showlegend=False, margin={"t": 30})
+        fig.add_hline(
+            y=b.rating,
+            line_dash="dash",
+            line_color="green",
+            annotation_text=f"actual rating {b.rating:g}",
+            annotation_position="top left",
+        )
+    title = "x_i . theta_j term by term" if len(shown) == k else f"the {len(shown)} largest of {k} terms"
+    fig.update_layout(
+        title={"text": f"Adding up the prediction: {title}", "font": {"size": 13}},
+        yaxis_title="rating",
+        showlegend=False,
+        margin={"t": 50},
+    )
+    fig.update_xaxes(tickangle=-45 if len(labels) > 8 else 0)
     return fig
 
 
@@ -626,6 +662,11 @@ def neighbours_note(model: CollaborativeFiltering, item: int, table: pd.DataFram
     )
 
 
+def _short(label: str, at_most: int = 24) -> str:
+    """A label short enough to print beside a point (the hover shows it whole)."""
+    return label if len(label) <= at_most else label[: at_most - 1] + "…"
+
+
 def neighbours_figure(model: CollaborativeFiltering, item: int, table: pd.DataFrame) -> go.Figure:
     """Every item as (vector length, cosine to the chosen item); each list's picks highlighted.
 
@@ -648,17 +689,24 @@ def neighbours_figure(model: CollaborativeFiltering, item: int, table: pd.DataFr
         hovertemplate="%{text}<br>|x|=%{x:.2f}<br>cos=%{y:.2f}<extra></extra>",
         name="other items",
     )
-    for column, color, symbol in (("by dot product", "#d62728", "circle"), ("by cosine", "#1f77b4", "diamond-open")):
+    named: set[int] = set()  # each pick is labelled once, even when both lists hold it
+    for column, color, symbol, where in (
+        ("by dot product", "#d62728", "circle", "top center"),
+        ("by cosine", "#1f77b4", "diamond-open", "bottom center"),
+    ):
         picks = [pos_of[str(lab)] for lab in table[column]]
         fig.add_scatter(
             x=norms[picks],
             y=cos[picks],
-            mode="markers",
+            mode="markers+text",
             marker={"color": color, "size": 12, "symbol": symbol},
-            text=[labels[p] for p in picks],
-            hovertemplate="%{text}<br>|x|=%{x:.2f}<br>cos=%{y:.2f}<extra></extra>",
+            text=["" if p in named else _short(labels[p]) for p in picks],
+            textposition=where,
+            hovertext=[labels[p] for p in picks],
+            hovertemplate="%{hovertext}<br>|x|=%{x:.2f}<br>cos=%{y:.2f}<extra></extra>",
             name=f"top {len(picks)} {column}",
         )
+        named.update(picks)
     fig.update_layout(
         xaxis_title="length of the item's feature vector |x_l|",
         yaxis_title=f"cosine to {labels[item]}",

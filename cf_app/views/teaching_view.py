@@ -111,16 +111,28 @@ def _math(ctx: ViewContext) -> None:
 
     st.markdown(f"**One prediction**: item {r.items[item]} for user {r.users[user]}")
     b = teaching.prediction_breakdown(model, item, user)
-    st.latex(teaching.PREDICTION_LATEX if model.normalize == "mean" else r"\hat y^{(i,j)} = (x^{(i)})^T\theta^{(j)}")
+    st.latex(_prediction_formula(model.normalize))
     st.latex(_breakdown_latex(b))
     left, right = st.columns(2)
     with left:
+        frame = b.frame()
+        is_feature = frame["term"].str.match(r"feature \d+$")
         st.dataframe(
-            b.frame(),
+            frame[is_feature],
             hide_index=True,
+            height=min(38 + 35 * int(is_feature.sum()), FEATURE_TABLE_HEIGHT),
             column_config={
                 c: st.column_config.NumberColumn(format="%+.4f") for c in ("x_i", "theta_j", "contribution")
             },
+            key=f"{ctx.key}_teach_features",
+        )
+        if is_feature.sum() * 35 + 38 > FEATURE_TABLE_HEIGHT:
+            st.caption(f"Scroll the table for all {int(is_feature.sum())} features.")
+        st.dataframe(
+            frame.loc[~is_feature, ["term", "contribution"]],
+            hide_index=True,
+            column_config={"contribution": st.column_config.NumberColumn("value", format="%+.4f")},
+            key=f"{ctx.key}_teach_sum",
         )
         if model.normalize == "mean":
             st.caption(
@@ -135,23 +147,40 @@ def _math(ctx: ViewContext) -> None:
         st.plotly_chart(teaching.breakdown_figure(b), width="stretch", key=f"{ctx.key}_teach_waterfall")
 
 
+#: The feature table scrolls past this height (px, about 14 rows); the sum and prediction stay in view below it.
+FEATURE_TABLE_HEIGHT = 528
+
+
+def _prediction_formula(normalize: str | None) -> str:
+    if normalize == "mean":
+        return teaching.PREDICTION_LATEX
+    if normalize == "biases":
+        return r"\hat y^{(i,j)} = (x^{(i)})^T\theta^{(j)} + \mu + b_i + b_j"
+    return r"\hat y^{(i,j)} = (x^{(i)})^T\theta^{(j)}"
+
+
 def _vector(v: np.ndarray, shown: int = 6) -> str:
     head = ", ".join(f"{x:+.3g}" for x in v[:shown])
     return f"[{head}{', ...' if len(v) > shown else ''}]"
 
 
-def _breakdown_latex(b: teaching.PredictionBreakdown, shown: int = 8) -> str:
-    terms = [rf"({x:.2f})({t:.2f})" for x, t in zip(b.x[:shown], b.theta[:shown], strict=True)]
-    if len(b.x) > shown:
-        terms.append(r"\dots")
+def _breakdown_latex(b: teaching.PredictionBreakdown, shown: int = 4) -> str:
+    """The sum with its numbers; past ``shown`` features the middle terms are elided into a brace with the
+    dot product's value (the table lists every term), so the line fits any k."""
+    terms = [rf"({x:.2f})({t:.2f})" for x, t in zip(b.x, b.theta, strict=True)]
+    if len(terms) > shown:
+        head = " + ".join(terms[: shown - 1]) + r" + \cdots + " + terms[-1]
+        dot = rf"\underbrace{{{head}}}_{{{len(terms)}\ \text{{terms}}\ =\ {b.dot:.2f}}}"
+    else:
+        dot = " + ".join(terms)
     tail = ""
     if b.offset_name:
-        under = r"\mu_i" if b.offset_name.startswith("item mean") else r"\text{global mean}"
+        under = r"\mu_i" if b.offset_name.startswith("item mean") else r"\mu"
         tail += rf" + \underbrace{{{b.offset:.2f}}}_{{{under}}}"
     if b.item_bias or b.user_bias:
-        tail += rf" + {b.item_bias:.2f} + {b.user_bias:.2f}"
+        tail += rf" + \underbrace{{{b.item_bias:.2f}}}_{{b_i}} + \underbrace{{{b.user_bias:.2f}}}_{{b_j}}"
     clipped = "" if np.isclose(b.prediction, b.unclipped) else rf" \to {b.prediction:.2f}\ \text{{(clipped)}}"
-    return rf"\hat y = {' + '.join(terms)}{tail} = {b.unclipped:.3f}{clipped}"
+    return rf"\hat y = {dot}{tail} = {b.unclipped:.3f}{clipped}"
 
 
 # ------------------------------------------------------------------------------------------ gradient check

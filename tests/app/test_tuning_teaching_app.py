@@ -171,10 +171,12 @@ def test_prediction_breakdown_for_a_picked_cell(teaching_app):
     topic(at, key, "The math, live")
     at.selectbox(key=f"{key}_teach_item").set_value(2)  # Cute puppies of love, not rated by Alice
     at.selectbox(key=f"{key}_teach_user").set_value(0).run()
-    table = table_with(at, "contribution")
-    assert table["contribution"].iloc[-1] == pytest.approx(lecture_model().predict(0, 2), rel=1e-5)
-    assert table["contribution"].iloc[:2].sum() == pytest.approx(table["contribution"].iloc[2])
-    assert "item mean mu_i (mean normalization)" in table["term"].tolist()
+    features = table_with(at, "x_i")
+    (total,) = [d.value for d in at.dataframe if "term" in d.value.columns and "x_i" not in d.value.columns]
+    assert total["contribution"].iloc[-1] == pytest.approx(lecture_model().predict(0, 2), rel=1e-5)
+    assert features["contribution"].sum() == pytest.approx(total["contribution"].iloc[0])
+    assert features["term"].tolist() == ["feature 1", "feature 2"]
+    assert "item mean mu_i (mean normalization)" in total["term"].tolist()
     assert any("not rated" in c.value for c in at.caption)
 
 
