@@ -64,3 +64,23 @@ def test_large_prediction_heatmaps_have_a_title_and_no_stray_legend():
         fig = figures.prediction_figure(pred, orig, (1, 5), mode=mode)
         assert fig.layout.title.text.startswith("Predicted ratings")
         assert not any(t.showlegend for t in fig.data if t.type != "heatmap")
+
+
+def test_similarity_heatmaps_keep_square_cells_and_drop_unreadable_labels():
+    rng = np.random.default_rng(0)
+    V = rng.normal(size=(300, 5))
+    S = (V / np.linalg.norm(V, axis=1)[:, None]) @ (V / np.linalg.norm(V, axis=1)[:, None]).T
+    fig = figures.similarity_figure(S, [f"Film {i} (1999)" for i in range(300)], "Items")
+    assert fig.layout.xaxis.scaleanchor == "y"  # square cells: not a tall strip in a half-width column
+    assert fig.layout.height <= 560
+    assert fig.layout.xaxis.showticklabels is False and "hover" in fig.layout.xaxis.title.text
+    small = figures.similarity_figure(S[:5, :5], list("abcde"), "Items")
+    assert small.layout.xaxis.showticklabels is not False
+
+
+def test_latent_map_labels_each_spot_once():
+    items = np.array([[0.0, 0.0], [0.001, 0.0], [1.0, 1.0]])
+    users = np.array([[1.0, 0.0]])
+    fig = figures.latent_map(items, users, ["a", "b", "c"], ["u"])
+    assert list(fig.data[0].text) == ["a", "", "c"]  # b sits on a: one readable name
+    assert fig.data[0].textposition != fig.data[1].textposition
