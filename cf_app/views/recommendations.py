@@ -14,6 +14,17 @@ from .. import data, evidence
 from . import ViewContext
 
 EVIDENCE_FORMAT = {"ratings": "{:,}", "mean rating": "{:.2f}"}
+#: Column widths that leave room for every column beside long titles (MovieLens titles run to 80 characters).
+WIDTHS = {
+    "item": st.column_config.TextColumn(width="medium"),
+    "user": st.column_config.TextColumn(width="medium"),
+    "ratings": st.column_config.Column(width="small"),
+    "mean rating": st.column_config.Column("mean", width="small", help="Mean of its ratings"),
+    "rating": st.column_config.Column(width="small"),
+    "predicted": st.column_config.Column(width="small"),
+    "predicted rating": st.column_config.Column("predicted", width="small"),
+    "similarity": st.column_config.Column(width="small"),
+}
 #: Keyword arguments of Styler.format for tables with evidence columns (an unrated item has no mean).
 NA = {"na_rep": "–"}
 
@@ -70,6 +81,7 @@ def render(ctx: ViewContext) -> None:
             st.dataframe(
                 recs.style.format({"predicted rating": "{:.2f}", **EVIDENCE_FORMAT}, **NA),
                 hide_index=True,
+                column_config=WIDTHS,
                 key=f"{ctx.key}_rec_table",
             )
             hidden = evidence.hidden_count(r, min_ratings, user)
@@ -97,7 +109,9 @@ def render(ctx: ViewContext) -> None:
             )
             table = evidence.with_evidence(table, items, r)
             st.dataframe(
-                table.style.format({"rating": "{:g}", "predicted": "{:.2f}", **EVIDENCE_FORMAT}, **NA), hide_index=True
+                table.style.format({"rating": "{:g}", "predicted": "{:.2f}", **EVIDENCE_FORMAT}, **NA),
+                hide_index=True,
+                column_config=WIDTHS,
             )
         else:
             st.warning(

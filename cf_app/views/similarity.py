@@ -7,7 +7,7 @@ import streamlit as st
 
 from .. import data, evidence, figures
 from . import ViewContext
-from .recommendations import EVIDENCE_FORMAT, NA, min_ratings_input
+from .recommendations import EVIDENCE_FORMAT, NA, WIDTHS, min_ratings_input
 
 
 def _most_similar(ctx: ViewContext, kind: str) -> None:
@@ -37,6 +37,7 @@ def _most_similar(ctx: ViewContext, kind: str) -> None:
     st.dataframe(
         table.drop(columns="position").style.format({"similarity": "{:+.3f}", **EVIDENCE_FORMAT}, **NA),
         hide_index=True,
+        column_config=WIDTHS,
         key=f"{ctx.key}_sim_table_{kind}",
     )
     note = evidence.saturation_note(table["similarity"].to_numpy(), model.num_features)
