@@ -340,9 +340,10 @@ def _normalization(ctx: ViewContext) -> None:
     )
     st.plotly_chart(teaching.normalization_figure(effect), width="stretch", key=f"{ctx.key}_teach_norm_fig")
     st.dataframe(
-        effect.table.astype({"item": str}),
+        effect.table.astype({"item": str}).style.format(
+            dict.fromkeys(effect.table.columns[1:], "{:.2f}"), na_rep="–"
+        ),  # "–", not "None", where the user has no rating
         hide_index=True,
-        column_config={c: st.column_config.NumberColumn(format="%.2f") for c in effect.table.columns[1:]},
     )
     if len(effect.table) < ctx.model.ratings_.n_items:
         st.caption(f"Showing the {len(effect.table)} most rated items.")
