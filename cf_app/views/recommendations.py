@@ -14,16 +14,17 @@ from .. import data, evidence
 from . import ViewContext
 
 EVIDENCE_FORMAT = {"ratings": "{:,}", "mean rating": "{:.2f}"}
-#: Column widths that leave room for every column beside long titles (MovieLens titles run to 80 characters).
+#: Column widths (px) that keep every column in a half-width table beside long titles (MovieLens titles run
+#: to 80 characters; they show whole on hover).
 WIDTHS = {
-    "item": st.column_config.TextColumn(width="medium"),
-    "user": st.column_config.TextColumn(width="medium"),
-    "ratings": st.column_config.Column(width="small"),
-    "mean rating": st.column_config.Column("mean", width="small", help="Mean of its ratings"),
-    "rating": st.column_config.Column(width="small"),
-    "predicted": st.column_config.Column(width="small"),
-    "predicted rating": st.column_config.Column("predicted", width="small"),
-    "similarity": st.column_config.Column(width="small"),
+    "item": st.column_config.TextColumn(width=180),
+    "user": st.column_config.TextColumn(width=180),
+    "ratings": st.column_config.Column(width=64),
+    "mean rating": st.column_config.Column("mean", width=64, help="Mean of its ratings"),
+    "rating": st.column_config.Column(width=64),
+    "predicted": st.column_config.Column(width=72),
+    "predicted rating": st.column_config.Column("predicted", width=72),
+    "similarity": st.column_config.Column(width=72),
 }
 #: Keyword arguments of Styler.format for tables with evidence columns (an unrated item has no mean).
 NA = {"na_rep": "–"}
