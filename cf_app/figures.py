@@ -33,6 +33,10 @@ __all__ = [
 #: Grids with at most this many cells print their values in the cells.
 ANNOTATE_MAX_CELLS = 400
 SEQUENTIAL = "Viridis"
+#: Square heatmaps in a half-width column label their axes up to this many rows; beyond, names are on hover.
+TICK_LABELS_MAX = 40
+#: Half-width of a rated cell's outline, in cells (0.5 = the cell's edge, shared with its neighbour).
+RATED_BOX = 0.4
 DIVERGING = "RdBu"
 
 
@@ -131,15 +135,16 @@ def prediction_figure(
         if mode == "marked" and rated.any():
             r, c = np.nonzero(rated)
             if annotate:
-                # Small grids: outline each rated cell, leaving its printed number readable.
+                # Small grids: outline each rated cell, leaving its printed number readable. Inset, so two
+                # rated neighbours get two boxes and an unrated cell between rated ones is never enclosed.
                 for i, j in zip(r, c, strict=True):
                     fig.add_shape(
                         type="rect",
-                        x0=j - 0.5,
-                        x1=j + 0.5,
-                        y0=i - 0.5,
-                        y1=i + 0.5,
-                        line={"color": "#ff4b4b", "width": 3},
+                        x0=j - RATED_BOX,
+                        x1=j + RATED_BOX,
+                        y0=i - RATED_BOX,
+                        y1=i + RATED_BOX,
+                        line={"color": "#ff4b4b", "width": 2.5},
                     )
                 fig.update_layout(title={"text": "Predicted ratings (rated cells outlined)", "font": {"size": 14}})
             else:
@@ -154,12 +159,15 @@ def prediction_figure(
                         marker={"symbol": "circle", "size": 4, "color": "white", "line": {"width": 0}},
                         name="rated",
                         hoverinfo="skip",
-                        showlegend=True,
+                        showlegend=False,  # the title says what the dots are; a lone legend word read as stray
                     )
                 )
+                fig.update_layout(title={"text": "Predicted ratings (white dots: rated cells)", "font": {"size": 14}})
         fig.update_yaxes(autorange="reversed")
-        fig.update_layout(legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0})
-    fig.update_layout(height=_height(len(y)), margin={"l": 10, "r": 10, "t": 40, "b": 10})
+        if not fig.layout.title.text:
+            title = "Predicted ratings" if mode == "marked" else "Predicted ratings of the unrated cells (rated: blank)"
+            fig.update_layout(title={"text": title, "font": {"size": 14}})
+    fig.update_layout(height=_height(len(y)), margin={"l": 10, "r": 10, "t": 50, "b": 10})
     fig.update_xaxes(title_text="user")
     return _categorical(fig)
 
@@ -177,12 +185,18 @@ def similarity_figure(S: np.ndarray, labels: Sequence[object] | pd.Index, title:
         color_continuous_scale=DIVERGING,
         range_color=[-1, 1],
         text_auto=".2f" if S.size <= ANNOTATE_MAX_CELLS else False,
-        aspect="auto",
+        # Square cells: a similarity matrix is square, and in a half-width column "auto" stretched 50 x 50
+        # into a tall narrow strip. The height bounds it; the width follows.
+        aspect="equal",
         labels={"color": "cosine"},
         title=title,
     )
     fig.update_traces(hovertemplate="%{y} vs %{x}<br>cosine %{z:.3f}<extra></extra>")
-    fig.update_layout(height=_height(len(names)), margin={"l": 10, "r": 10, "t": 50, "b": 10})
+    fig.update_layout(height=_height(len(names), lo=320, hi=560), margin={"l": 10, "r": 10, "t": 50, "b": 10})
+    if len(names) > TICK_LABELS_MAX:
+        # Past this many, labels in a half-width chart overlap into a smear: names are on hover.
+        fig.update_xaxes(showticklabels=False, title_text=f"{len(names)} (hover for names)")
+        fig.update_yaxes(showticklabels=False)
     return _categorical(fig)
 
 
@@ -272,6 +286,26 @@ def pca_2d(V: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return coords, share
 
 
+#: The latent map prints names beside the points up to this many points (more, and they pile up).
+LATENT_LABELS_MAX = 40
+
+
+def _spread_labels(xy: np.ndarray, names: list[str], min_gap: float = 0.04) -> list[str]:
+    """Names for a scatter, blank for a point that sits (within ``min_gap`` of the plot's extent) on an
+    earlier labelled one, so overlapping points show one readable name instead of a smear."""
+    extent = float(np.ptp(xy, axis=0).max()) if len(xy) else 0.0
+    gap = max(extent * min_gap, 1e-12)
+    placed: list[np.ndarray] = []
+    out = []
+    for p, name in zip(xy, names, strict=True):
+        if any(np.all(np.abs(p - q) < gap) for q in placed):
+            out.append("")
+        else:
+            placed.append(p)
+            out.append(name)
+    return out
+
+
 def latent_map(
     item_xy: np.ndarray,
     user_xy: np.ndarray,
@@ -289,11 +323,11 @@ def latent_map(
         )
     big = len(item_xy) + len(user_xy) > 1000
     scatter = go.Scattergl if big else go.Scatter
-    show_text = not big and len(item_xy) + len(user_xy) <= 60
+    show_text = not big and len(item_xy) + len(user_xy) <= LATENT_LABELS_MAX
     fig = go.Figure()
-    for xy, labels, name, symbol, colour in (
-        (item_xy, item_labels, "items", "circle", "#1f77b4"),
-        (user_xy, user_labels, "users", "diamond", "#ff7f0e"),
+    for xy, labels, name, symbol, colour, where in (
+        (item_xy, item_labels, "items", "circle", "#1f77b4", "top center"),
+        (user_xy, user_labels, "users", "diamond", "#ff7f0e", "bottom center"),
     ):
         names = _labels(labels)
         fig.add_trace(
@@ -301,8 +335,8 @@ def latent_map(
                 x=xy[:, 0],
                 y=xy[:, 1],
                 mode="markers+text" if show_text else "markers",
-                text=names if show_text else None,
-                textposition="top center",
+                text=_spread_labels(xy, names) if show_text else None,
+                textposition=where,  # items above their points, users below: the two sets do not collide
                 hovertext=names,
                 hovertemplate=f"{name[:-1]} %{{hovertext}}<br>(%{{x:.2f}}, %{{y:.2f}})<extra></extra>",
                 name=name,

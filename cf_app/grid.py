@@ -1,7 +1,10 @@
 """The ratings grid: a keyed ``st.data_editor`` over the workspace, plus the controls that change its shape.
 
-Items are rows and users are columns (the textbook's Y), an empty cell is "not rated", and the number
-columns are limited to the rating scale. Small grids are edited whole; large ones through a slice (the
+Items are rows and users are columns (the textbook's Y) and an empty cell is "not rated". Cells are
+edited as *text* and validated here: Streamlit's number columns clip 7 to a 0-5 scale and drop "abc"
+without a word (checked in Chromium with 1.67), so a text column takes what was typed and
+:func:`read_cells` names each cell that is not a rating on the scale, leaving it as typed.
+Small grids are edited whole; large ones through a slice (the
 most rated items x the most active users) or one user's ratings, merged back into the working ratings.
 Every control that changes rows, columns or the slice is handled *after* the editor has rendered, so
 the editor's current cells are committed first and nothing typed is lost; then the page reruns with a
@@ -10,8 +13,8 @@ fresh editor key.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -22,7 +25,7 @@ from cf_core import Ratings
 from . import data, literal, state
 from .state import GridView, Workspace
 
-__all__ = ["render"]
+__all__ = ["render", "as_text", "read_cells", "counted_title", "with_scale"]
 
 _LIST_AT_MOST = 5
 
@@ -33,10 +36,10 @@ def _some(labels: list[object]) -> str:
     return f"{shown} and {more} more" if more > 0 else shown
 
 
-def _step(ratings: Ratings) -> float | None:
-    """Half stars when every rating sits on a half-star grid (as in the course and MovieLens), else free."""
-    v = ratings.values
-    return 0.5 if len(v) == 0 or np.allclose(v * 2, np.round(v * 2)) else None
+def _some_problems(problems: list[str]) -> str:
+    shown = "; ".join(problems[:_LIST_AT_MOST])
+    more = len(problems) - _LIST_AT_MOST
+    return f"{shown}; and {more} more" if more > 0 else shown
 
 
 def editor_columns(grid: pd.DataFrame) -> list[str]:
@@ -50,24 +53,93 @@ def _as_grid(edited: pd.DataFrame | None, grid: pd.DataFrame) -> pd.DataFrame | 
     return None if edited is None else edited.set_axis(grid.columns, axis=1)
 
 
-def _delta_as_grid(delta: Any, keys: list[str], grid: pd.DataFrame) -> Any:
-    """The editor's edit state with its column keys replaced by the labels, for messages about cells."""
-    if not delta or not delta.get("edited_rows"):
-        return delta
-    label_of = dict(zip(keys, grid.columns, strict=True))
-    rows = {row: {label_of.get(k, k): v for k, v in cells.items()} for row, cells in delta["edited_rows"].items()}
-    return {**delta, "edited_rows": rows}
-
-
 def _column_config(ws: Workspace, keys: list[str]) -> dict[str, object]:
     lo, hi = ws.working.rating_scale
-    step = _step(ws.working)
     help_text = f"Rating from {lo:g} to {hi:g}; leave empty for not rated."
     # The header label is drawn as plain text (not markdown), so the label is given as it is.
     return {
-        key: st.column_config.NumberColumn(literal.as_text(col), min_value=lo, max_value=hi, step=step, help=help_text)
+        key: st.column_config.TextColumn(literal.as_text(col), help=help_text)
         for key, col in zip(keys, ws.grid.columns, strict=True)
     }
+
+
+def _number_text(v: float) -> str:
+    """Shortest text that reads back as the same float: 4.0 -> "4", 3.5 -> "3.5", NaN -> ""."""
+    return "" if np.isnan(v) else np.format_float_positional(v, trim="-")
+
+
+def as_text(grid: pd.DataFrame) -> pd.DataFrame:
+    """The float grid as the text the editor shows (empty = not rated), same labels."""
+    values = grid.to_numpy(dtype=float)
+    text = np.array([_number_text(v) for v in values.ravel()], dtype=object).reshape(values.shape)
+    return pd.DataFrame(text, index=grid.index, columns=grid.columns)
+
+
+def _as_number(v: object) -> float | None:
+    """A cell as a float: NaN when empty, None when it is not a number at all."""
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return np.nan
+    if isinstance(v, (bool, np.bool_)):
+        return None
+    if isinstance(v, (int, float, np.integer, np.floating)):
+        return float(v)
+    text = str(v).strip()
+    if not text:
+        return np.nan
+    try:
+        number = float(text.replace(",", ".")) if text.count(",") == 1 and "." not in text else float(text)
+    except ValueError:
+        return None
+    return number if np.isfinite(number) else None
+
+
+def read_cells(edited: pd.DataFrame, rating_scale: tuple[float, float]) -> tuple[pd.DataFrame, list[str]]:
+    """The edited grid as floats (NaN = not rated) and, per cell that is not a rating on the scale, a
+    message naming item, user and what was typed; those cells are NaN in the frame, never changed."""
+    lo, hi = rating_scale
+    out = np.full(edited.shape, np.nan)
+    problems: list[str] = []
+    for r, c in np.ndindex(edited.shape):
+        raw = edited.iat[r, c]
+        value = _as_number(raw)
+        where = f"item {edited.index[r]!r}, user {edited.columns[c]!r}"
+        if value is None:
+            problems.append(f"{where}: {raw!r} is not a number")
+        elif not np.isnan(value) and not lo <= value <= hi:
+            problems.append(f"{where}: {value:g} is outside the scale {lo:g} to {hi:g}")
+        else:
+            out[r, c] = value
+    return pd.DataFrame(out, index=edited.index, columns=edited.columns), problems
+
+
+_SHAPE_IN_TITLE = re.compile(r"\((\d[\d,]*) (\w+) x (\d[\d,]*) (\w+)\)")
+
+
+def counted_title(title: str, ratings: Ratings) -> str:
+    """``title`` with a "(5 movies x 4 users)" in it updated to the grid's current numbers of rows and columns."""
+    return _SHAPE_IN_TITLE.sub(lambda m: f"({ratings.n_items:,} {m[2]} x {ratings.n_users:,} {m[4]})", title)
+
+
+def with_scale(ratings: Ratings, lo: float, hi: float) -> Ratings:
+    """The same ratings on another scale; ValueError naming the ratings that fall outside it."""
+    if not lo < hi:
+        raise ValueError(f"The lowest rating ({lo:g}) must be below the highest ({hi:g}).")
+    return Ratings(
+        ratings.item_idx, ratings.user_idx, ratings.values, ratings.items, ratings.users, (lo, hi), allow_empty=True
+    )
+
+
+def _scale_control(ws: Workspace) -> Callable[[Ratings], Ratings] | None:
+    """The rating scale, shown with the grid and changeable there (predictions are clipped to it)."""
+    lo, hi = ws.working.rating_scale
+    with st.popover(f"Rating scale: {lo:g} to {hi:g}", help="The lowest and highest rating of this data."):
+        a, b = st.columns(2)
+        new_lo = a.number_input("Lowest", value=float(lo), step=0.5, key=f"scale_lo_{ws.uid}")
+        new_hi = b.number_input("Highest", value=float(hi), step=0.5, key=f"scale_hi_{ws.uid}")
+        st.caption("Predictions are clipped to the scale, and typed ratings are checked against it.")
+        if st.button("Apply scale", key=f"scale_apply_{ws.uid}"):
+            return lambda rr, a=float(new_lo), b=float(new_hi): with_scale(rr, a, b)
+    return None
 
 
 def _slice_controls(ws: Workspace) -> GridView | None:
@@ -196,21 +268,27 @@ def _warn_about(ratings: Ratings) -> None:
             )
 
 
+def _caption(ws: Workspace, shown: Ratings, valid: bool) -> str:
+    lo, hi = shown.rating_scale
+    what = "the whole grid" if ws.view.mode == "all" else f"{len(ws.view.item_pos)} x {len(ws.view.user_pos)} cells"
+    counts = f"{shown.n_items:,} items (rows) x {shown.n_users:,} users (columns), {shown.n_ratings:,} ratings"
+    if not valid:
+        counts += " (before the invalid cells)"
+    return (
+        f"**{literal.md(counted_title(ws.title, shown))}**: {counts}, scale {lo:g} to {hi:g}. Editing {what}; an "
+        "empty cell means not rated."
+    )
+
+
 def render(ws: Workspace) -> Ratings | None:
     """Draw the grid and its controls; the ratings as currently edited, or None while a cell is invalid."""
-    r = ws.working
-    lo, hi = r.rating_scale
     st.subheader("Ratings")
-    what = "the whole grid" if ws.view.mode == "all" else f"{len(ws.view.item_pos)} x {len(ws.view.user_pos)} cells"
-    st.caption(
-        f"**{literal.md(ws.title)}**: {r.n_items:,} items (rows) x {r.n_users:,} users (columns), "
-        f"{r.n_ratings:,} ratings, "
-        f"scale {lo:g} to {hi:g}. Editing {what}; an empty cell means not rated."
-    )
+    caption = st.empty()  # filled once the editor has said what is typed, so the counts follow the grid
     wanted_view = _slice_controls(ws)
     keys = editor_columns(ws.grid)
+    text = as_text(ws.grid)
     edited = st.data_editor(
-        ws.grid.set_axis(keys, axis=1),  # same cells and schema every run, so the keyed editor keeps its edits
+        text.set_axis(keys, axis=1),  # same cells and schema every run, so the keyed editor keeps its edits
         key=ws.editor_key,
         column_config=_column_config(ws, keys),
         num_rows="fixed",
@@ -218,15 +296,15 @@ def render(ws: Workspace) -> Ratings | None:
         height=min(36 + 35 * len(ws.grid), 460),
     )
     edited = _as_grid(edited, ws.grid)
+    # Unchanged (most reruns): skip reading every cell back, which a one-user view of 9.7k items would notice.
+    numeric, problems = (ws.grid, []) if edited.equals(text) else read_cells(edited, ws.working.rating_scale)
     try:
-        delta = _delta_as_grid(st.session_state.get(ws.editor_key), keys, ws.grid)
-        unreadable = data.unreadable_edits(delta, ws.grid)
-        if unreadable:
+        if problems:
             raise ValueError(
-                f"{len(unreadable)} cell(s) are not numbers ({_some(unreadable)}). Enter a number from {lo:g} to "
-                f"{hi:g}, or clear the cell for not rated."
+                f"{len(problems)} cell(s) are not ratings ({_some_problems(problems)}). Enter a number from "
+                f"{ws.working.rating_scale[0]:g} to {ws.working.rating_scale[1]:g}, or clear the cell for not rated."
             )
-        current = ws.current(edited)
+        current = ws.current(numeric)
         ws.edit_error = None
     except ValueError as exc:
         current = None
@@ -235,6 +313,7 @@ def render(ws: Workspace) -> Ratings | None:
             f"The grid cannot be used as ratings: {literal.md(exc)} Your grid is kept as typed; fix the cell(s) to "
             "train."
         )
+    caption.caption(_caption(ws, current if current is not None else ws.working, current is not None))
     if current is not None:
         _warn_about(current)
 
@@ -247,7 +326,9 @@ def render(ws: Workspace) -> Ratings | None:
         )
     with mid:
         _downloads(ws, current)
-    change = _structure_controls(ws)
+    with right:
+        scale_change = _scale_control(ws)
+    change = _structure_controls(ws) or scale_change
 
     if reset:
         ws.set_working(ws.original)

@@ -15,13 +15,26 @@ import streamlit as st
 from cf_core import Ratings
 from cf_core.io import FORMATS
 
-from . import data, literal, state
+from . import data, evidence, literal, state
 from .training import METHOD_LABELS, NORMALIZATION_LABELS, REGULARIZATION_LABELS, Params
 
 __all__ = ["DatasetRequest", "dataset_picker", "hyperparameters", "upload_limit_mb", "LAMBDAS"]
 
 BLANK = "blank"
 UPLOAD = "upload"
+#: Hyperparameter widgets' values by data size. Lecture-size grids keep the course's settings. For
+#: MovieLens-size data (see cf_app.evidence.LARGE_DATA_RATINGS) the values were picked by fitting on
+#: cf_core.synthetic data of both MovieLens shapes (80/20 split, 100 L-BFGS-B iterations, seed 0):
+#: 943 x 1,682 (100k): item mean k=2 lambda=1 validation RMSE 0.853; learned biases k=5 lambda=10 0.695
+#:   (k=10: 0.703, k=20: 0.708, lambda=30: 0.860); the heaviest user's top five have 27-74 ratings.
+#: 610 x 9,700 (100k, median 4 ratings per item): item mean k=2 lambda=1 0.959, its top five have 3-6
+#:   ratings each, all predicted 5.00; learned biases k=5 lambda=10 0.795, top five 18-48 ratings.
+SIZE_DEFAULTS = {
+    "small": {"p_features": 2, "p_lambda": 1.0, "p_normalize": "Item mean (course)"},
+    "large": {"p_features": 5, "p_lambda": 10.0, "p_normalize": "Learned biases"},
+}
+#: Session key: the data size ("small"/"large") the hyperparameter widgets were last set for.
+DEFAULTS_FOR = "hyperparameter_defaults_for"
 #: The lambda control's stops: log-spaced 1-3-10, plus 0 (no regularization, as a contrast to show).
 LAMBDAS = [0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0]
 #: The bias lambda's first stop: no separate value, the biases use lambda (the textbook model).
@@ -197,9 +210,32 @@ def _upload() -> DatasetRequest | None:
     return request
 
 
+def data_size(ratings: Ratings | None) -> str:
+    """ "large" for MovieLens-size data, else "small" (lecture-size grids, and no data yet)."""
+    return "large" if ratings is not None and ratings.n_ratings >= evidence.LARGE_DATA_RATINGS else "small"
+
+
+def _defaults_for_data() -> str:
+    """Set k, lambda and normalization to the defaults of the data on screen when its size class changes
+    (widgets are written before they are drawn). The first run keeps what the URL asked for."""
+    ws = state.active()
+    size = data_size(ws.working if ws is not None else None)
+    previous = st.session_state.get(DEFAULTS_FOR)
+    st.session_state[DEFAULTS_FOR] = size
+    if previous is not None and previous != size:
+        for key, value in SIZE_DEFAULTS[size].items():
+            st.session_state[key] = value
+    return size
+
+
 def hyperparameters() -> tuple[Params, bool]:
     """The hyperparameter form; returns its (submitted) values and whether Train was pressed now."""
     st.header("Model")
+    if _defaults_for_data() == "large":
+        st.caption(
+            "Large data starts with learned biases, k=5, lambda=10: item means trust items with a handful of "
+            "ratings (the top picks become 5.00s rated by 1-3 people); lecture grids keep the course's k=2."
+        )
     with st.form("hyperparameters", border=False):
         k = st.slider(
             "Number of features k",

@@ -20,7 +20,7 @@ from plotly.subplots import make_subplots
 
 from cf_core import CollaborativeFiltering, FoldIn, GradientCheck, Ratings, check_gradient
 
-from . import literal
+from . import evidence, literal
 
 __all__ = [
     "COST_LATEX",
@@ -44,6 +44,8 @@ __all__ = [
     "with_new_user",
     "normalization_effect",
     "normalization_figure",
+    "MeanVsBiases",
+    "mean_vs_biases",
     "fold_in_recommendations",
     "retrain_with_user",
     "compare_fold_in_retrain",
@@ -224,28 +226,64 @@ def prediction_breakdown(model: CollaborativeFiltering, item: int, user: int) ->
     )
 
 
+#: The waterfall draws every feature up to this many; beyond, the largest ones and "the other n" as one bar.
+WATERFALL_FEATURES = 10
+#: Bars are labelled with their values up to this many bars (more and the labels run into each other).
+WATERFALL_LABELLED = 8
+
+
 def breakdown_figure(b: PredictionBreakdown) -> go.Figure:
-    """A waterfall: each feature's x_ik * theta_jk, then the mean added back, ending at the prediction."""
-    labels = [f"feature {f + 1}" for f in range(len(b.x))]
-    values = list(b.contributions)
+    """A waterfall: each feature's x_ik * theta_jk, then the mean added back, ending at the prediction.
+
+    With many features the bars keep readable: short names (f1, f2, ...), values on hover instead of over
+    each bar, and past :data:`WATERFALL_FEATURES` the largest contributions plus one bar for the rest.
+    """
+    k = len(b.x)
+    contributions = b.contributions
+    short = k > 5
+    if k <= WATERFALL_FEATURES:
+        shown = np.arange(k)
+    else:
+        keep = WATERFALL_FEATURES - 2
+        shown = np.sort(np.argsort(-np.abs(contributions), kind="stable")[:keep])
+    labels = [f"f{f + 1}" if short else f"feature {f + 1}" for f in shown]
+    values = [float(contributions[f]) for f in shown]
+    if len(shown) < k:
+        labels.append(f"other {k - len(shown)} features")
+        values.append(float(contributions.sum() - contributions[shown].sum()))
     if b.offset_name:
         labels.append(b.offset_name.split(" (")[0])
         values.append(b.offset)
     if b.item_bias or b.user_bias:
         labels += ["item bias", "user bias"]
         values += [b.item_bias, b.user_bias]
+    labelled = len(values) + 1 <= WATERFALL_LABELLED
     fig = go.Figure(
         go.Waterfall(
             x=labels + ["prediction"],
             y=values + [0.0],
             measure=["relative"] * len(values) + ["total"],
-            text=[f"{v:+.3f}" for v in values] + [f"{b.unclipped:.3f}"],
+            text=[f"{v:+.3f}" if labelled else "" for v in values] + [f"{b.unclipped:.3f}"],
             textposition="outside",
+            hovertemplate="%{x}: %{y:+.3f}<extra></extra>",
         )
     )
     if b.rating is not None:
-        fig.add_hline(y=b.rating, line_dash="dash", line_color="green", annotation_text=f"actual rating {b.rating:g}")
-    fig.update_layout(yaxis_title="rating", showlegend=False, margin={"t": 30})
+        fig.add_hline(
+            y=b.rating,
+            line_dash="dash",
+            line_color="green",
+            annotation_text=f"actual rating {b.rating:g}",
+            annotation_position="top left",
+        )
+    title = "x_i . theta_j term by term" if len(shown) == k else f"the {len(shown)} largest of {k} terms"
+    fig.update_layout(
+        title={"text": f"Adding up the prediction: {title}", "font": {"size": 13}},
+        yaxis_title="rating",
+        showlegend=False,
+        margin={"t": 50},
+    )
+    fig.update_xaxes(tickangle=-45 if len(labels) > 8 else 0)
     return fig
 
 
@@ -543,6 +581,48 @@ def normalization_figure(effect: NormalizationEffect) -> go.Figure:
     return fig
 
 
+# ------------------------------------------------------------------------------- item mean vs biases
+@dataclass(frozen=True)
+class MeanVsBiases:
+    """One user's top-n under item-mean normalization and under learned biases, other settings equal."""
+
+    user: Hashable
+    n_rated: int
+    table: pd.DataFrame  # rank, then item / predicted / ratings / mean rating for each model
+    median_count_mean: float
+    median_count_biases: float
+
+
+def mean_vs_biases(ratings: Ratings, user: int, n: int = 5, min_ratings: int = 1, **params: Any) -> MeanVsBiases:
+    """Train with ``normalize="mean"`` and ``"biases"`` (other params equal) and list ``user``'s top ``n``
+    from each with the number of ratings behind every item.
+
+    Item-mean normalization adds back each item's mean, and the mean of one 5 is 5: on large sparse data the
+    top of the list fills with items rated by one to three people. Learned biases are regularized, so an
+    item's bias only grows as far as its number of ratings supports.
+    """
+    params = {k: v for k, v in params.items() if k != "normalize"}
+    counts, means = evidence.counts_and_means(ratings, "items")
+    columns: dict[str, Any] = {}
+    medians = []
+    for name, norm in (("item mean", "mean"), ("learned biases", "biases")):
+        model = CollaborativeFiltering(**params, normalize=norm).fit(ratings)
+        top = evidence.top_items_for(model, ratings, user, n, min_ratings)
+        pred = model.predict(np.full(len(top), int(user)), top) if len(top) else np.array([])
+        part = {
+            f"{name}: item": [str(x) for x in ratings.items[top]],
+            f"{name}: predicted": pred,
+            f"{name}: ratings": counts[top],
+            f"{name}: mean": means[top],
+        }
+        columns.update({k: pd.Series(v) for k, v in part.items()})
+        medians.append(float(np.median(counts[top])) if len(top) else float("nan"))
+    table = pd.DataFrame(columns)
+    table.insert(0, "rank", np.arange(1, len(table) + 1))
+    n_rated = int(np.sum(ratings.user_idx == int(user)))
+    return MeanVsBiases(ratings.users[int(user)], n_rated, table, medians[0], medians[1])
+
+
 # ------------------------------------------------------------------------------------ rate it yourself
 def fold_in_recommendations(model: CollaborativeFiltering, my_ratings: Mapping[Hashable, float], n: int = 10) -> FoldIn:
     """A new user's parameters from ``my_ratings`` (item label -> rating) with X fixed: instant, no retrain."""
@@ -578,29 +658,34 @@ def compare_fold_in_retrain(fold: FoldIn, model: CollaborativeFiltering, user: i
 
 
 # ------------------------------------------------------------------------------ dot product vs cosine
-def neighbours(model: CollaborativeFiltering, item: int, n: int = 5) -> pd.DataFrame:
-    """Nearest items to ``item`` by dot product and by cosine of their feature vectors, rank by rank."""
+def neighbours(model: CollaborativeFiltering, item: int, n: int = 5, min_ratings: int = 1) -> pd.DataFrame:
+    """Nearest items to ``item`` by dot product and by cosine of their feature vectors, rank by rank, each
+    with its number of ratings; only items with at least ``min_ratings`` ratings are candidates."""
     _check_fitted(model)
     X = model.X_
     if not 0 <= item < len(X):
         raise ValueError(f"item position {item} is outside 0..{len(X) - 1}")
+    r = model.ratings_
+    counts, _ = evidence.counts_and_means(r, "items")
     norms = np.linalg.norm(X, axis=1)
     dots = X @ X[item]
-    others = np.flatnonzero(np.arange(len(X)) != item)
+    others = np.flatnonzero((np.arange(len(X)) != item) & (counts >= int(min_ratings)))
     by_dot = others[np.lexsort((others, -dots[others]))][:n]  # ties to the lower position, as most_similar
-    by_cosine = model.most_similar("items", item, n)  # the estimator's own cosine ranking
-    by_cos = by_cosine["position"].to_numpy()
-    cosines = by_cosine["similarity"].to_numpy()
-    labels = model.ratings_.items
+    by_cosine = evidence.most_similar(model, r, "items", item, n, min_ratings)
+    by_cos = by_cosine["position"].to_numpy()[: len(by_dot)]
+    cosines = by_cosine["similarity"].to_numpy()[: len(by_dot)]
+    labels = r.items
     return pd.DataFrame(
         {
             "rank": np.arange(1, len(by_dot) + 1),
             "by dot product": labels[by_dot],
             "dot": dots[by_dot],
             "|x| (dot)": norms[by_dot],
+            "ratings (dot)": counts[by_dot],
             "by cosine": labels[by_cos],
             "cosine": cosines,
             "|x| (cosine)": norms[by_cos],
+            "ratings (cosine)": counts[by_cos],
         }
     )
 
@@ -622,6 +707,11 @@ def neighbours_note(model: CollaborativeFiltering, item: int, table: pd.DataFram
         f"Here {len(only_dot)} of {len(table)} neighbours differ; the dot-product neighbours' vectors average "
         f"length {mean_dot:.2f}, the cosine neighbours' {mean_cos:.2f} (all items: {all_mean:.2f})."
     )
+
+
+def _short(label: str, at_most: int = 24) -> str:
+    """A label short enough to print beside a point (the hover shows it whole)."""
+    return label if len(label) <= at_most else label[: at_most - 1] + "…"
 
 
 def neighbours_figure(model: CollaborativeFiltering, item: int, table: pd.DataFrame) -> go.Figure:
@@ -647,17 +737,24 @@ def neighbours_figure(model: CollaborativeFiltering, item: int, table: pd.DataFr
         hovertemplate="%{text}<br>|x|=%{x:.2f}<br>cos=%{y:.2f}<extra></extra>",
         name="other items",
     )
-    for column, color, symbol in (("by dot product", "#d62728", "circle"), ("by cosine", "#1f77b4", "diamond-open")):
+    named: set[int] = set()  # each pick is labelled once, even when both lists hold it
+    for column, color, symbol, where in (
+        ("by dot product", "#d62728", "circle", "top center"),
+        ("by cosine", "#1f77b4", "diamond-open", "bottom center"),
+    ):
         picks = [pos_of[str(lab)] for lab in table[column]]
         fig.add_scatter(
             x=norms[picks],
             y=cos[picks],
-            mode="markers",
+            mode="markers+text",
             marker={"color": color, "size": 12, "symbol": symbol},
-            text=[shown[p] for p in picks],
-            hovertemplate="%{text}<br>|x|=%{x:.2f}<br>cos=%{y:.2f}<extra></extra>",
+            text=["" if p in named else literal.plot(_short(labels[p])) for p in picks],
+            textposition=where,
+            hovertext=[literal.plot(labels[p]) for p in picks],
+            hovertemplate="%{hovertext}<br>|x|=%{x:.2f}<br>cos=%{y:.2f}<extra></extra>",
             name=f"top {len(picks)} {column}",
         )
+        named.update(picks)
     fig.update_layout(
         xaxis_title="length of the item's feature vector |x_l|",
         yaxis_title=f"cosine to {shown[item]}",

@@ -30,6 +30,8 @@ __all__ = [
     "run_history",
     "history_frame",
     "history_csv",
+    "history_display",
+    "HISTORY_LABELS",
     "compare_runs",
     "cost_curves_figure",
     "run_sweep",
@@ -168,6 +170,43 @@ def history_frame(runs: Iterable[RunRecord]) -> pd.DataFrame:
     return frame
 
 
+#: Column headers a person reads, in the order the on-screen history shows them (results before settings, so
+#: a narrow screen cuts off the least needed columns). The CSV export keeps the field names.
+HISTORY_LABELS = {
+    "run": "run",
+    "num_features": "k",
+    "lambda_": "lambda",
+    "normalize": "normalization",
+    "method": "optimizer",
+    "validation_rmse": "validation RMSE",
+    "train_rmse": "training RMSE",
+    "final_cost": "final cost",
+    "n_iter": "iterations run",
+    "fit_seconds": "fit time (s)",
+    "max_iter": "iteration limit",
+    "random_state": "seed",
+    "init": "start",
+    "data_version": "data version",
+    "started": "started (UTC)",
+}
+#: Shown in a table cell that has no value (no validation share, no seed), instead of "None".
+MISSING = "–"
+
+
+def history_display(runs: Iterable[RunRecord]) -> pd.io.formats.style.Styler:
+    """The run history as shown on screen: readable headers, results first, numbers rounded, no "None"."""
+    frame = history_frame(runs)[list(HISTORY_LABELS)].rename(columns=HISTORY_LABELS)
+    formats = {
+        "lambda": "{:g}",
+        "validation RMSE": "{:.4f}",
+        "training RMSE": "{:.4f}",
+        "final cost": "{:.5g}",
+        "fit time (s)": "{:.3g}",
+        "seed": lambda v: MISSING if v is None or v != v else f"{int(v)}",
+    }
+    return frame.style.format(formats, na_rep=MISSING)
+
+
 def history_csv(runs: Iterable[RunRecord]) -> bytes:
     """The history table as UTF-8 CSV bytes, ready for a download button."""
     return history_frame(runs).to_csv(index=False).encode("utf-8")
@@ -196,7 +235,7 @@ def compare_runs(a: RunRecord, b: RunRecord) -> pd.DataFrame:
         delta = None
         if name in _COMPARED and va is not None and vb is not None:
             delta = float(vb) - float(va)
-        rows.append({"": name, "run A": va, "run B": vb, "B - A": delta})
+        rows.append({"": HISTORY_LABELS.get(name, name), "run A": va, "run B": vb, "B - A": delta})
     frame = pd.DataFrame(rows).set_index("")
     # Mixed settings (text and numbers) display as text; the delta column stays numeric.
     frame["run A"] = frame["run A"].map(_fmt)
@@ -206,7 +245,7 @@ def compare_runs(a: RunRecord, b: RunRecord) -> pd.DataFrame:
 
 def _fmt(v: Any) -> str:
     if v is None:
-        return "-"
+        return MISSING
     if isinstance(v, float):
         return f"{v:.6g}"
     return str(v)

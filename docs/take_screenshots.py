@@ -1,30 +1,39 @@
 """Take the README's screenshots: the running app in headless Chromium, one PNG per view (light theme).
 
     python docs/take_screenshots.py            # writes docs/screenshots/*.png
+    python docs/take_screenshots.py --large    # also the large-data views (docs/screenshots/large_*.png)
 
 Starts `streamlit run app.py` on a free port, opens it in Debian's Chromium through Playwright, trains
-on a sample, and captures the grid and every results tab. Re-run it after changing what a view shows.
+on a sample, and captures the grid and every results tab. ``--large`` then opens the synthetic MovieLens
+100k sample (1,682 items) and uploads a generated 100k half-star set with 9,700 titled items (MovieLens
+``ratings.csv`` + ``movies.csv`` layout), trains each with the defaults the sidebar picks for large data
+(and k=10), and captures the views that change most with size. Re-run it after changing what a view shows.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 from playwright.sync_api import Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from cf_core.synthetic import synthetic_ratings  # noqa: E402
 from tools.browser import IDLE, launch_chromium, serve_app  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 TABS = ["Predictions", "Cost curve", "Recommendations", "Similarity", "Latent features", "Tuning", "Teaching"]
+LARGE_TABS = ["Predictions", "Recommendations", "Similarity", "Teaching"]
 
 
 def _idle(page: Page) -> None:
     page.wait_for_timeout(1200)
-    page.wait_for_selector(IDLE, timeout=120_000)
+    page.wait_for_selector(IDLE, timeout=180_000)
     page.wait_for_timeout(800)  # let plotly finish drawing
 
 
@@ -34,35 +43,116 @@ def _shoot(page: Page, name: str) -> None:
     print(f"wrote {path.relative_to(ROOT)}")
 
 
+def _pick_dataset(page: Page, title: str) -> None:
+    page.get_by_role("combobox", name="Dataset", exact=True).click()
+    page.get_by_role("option", name=title).first.click()
+    _idle(page)
+
+
+def _set_features(page: Page, k: int) -> None:
+    """Move the k slider with the keyboard (the URL only sets it on a session's first load)."""
+    slider = page.get_by_role("slider", name="Number of features k")
+    slider.focus()
+    for _ in range(60):
+        now = int(slider.input_value())
+        if now == k:
+            return
+        page.keyboard.press("ArrowRight" if now < k else "ArrowLeft")
+        page.wait_for_timeout(60)
+    raise RuntimeError(f"could not set k to {k}")
+
+
+def _train_and_shoot(page: Page, tabs: list[str], prefix: str) -> None:
+    page.get_by_role("button", name="Train", exact=True).click()
+    _idle(page)
+    for tab in tabs:
+        page.get_by_role("tab", name=tab).click()
+        _idle(page)
+        # The tab row at the top of the window, so the view's content fills the picture.
+        page.get_by_role("tablist").first.evaluate("e => e.scrollIntoView({block: 'start'})")
+        page.wait_for_timeout(500)
+        _shoot(page, prefix + tab.lower().replace(" ", "_"))
+
+
+def _half_star_upload(folder: Path) -> tuple[Path, Path]:
+    """A MovieLens-latest-like upload: 610 users x 9,700 items, 100k half-star ratings, titles of any length."""
+    r = synthetic_ratings(610, 9_700, 100_000, random_state=3)
+    rng = np.random.default_rng(0)
+    stars = np.clip(np.round((r.values + rng.normal(0, 0.3, r.n_ratings)) * 2) / 2, 0.5, 5.0)
+    ratings = folder / "ratings.csv"
+    pd.DataFrame(
+        {
+            "userId": np.asarray(r.users)[r.user_idx],
+            "movieId": np.asarray(r.items)[r.item_idx],
+            "rating": stars,
+            "timestamp": 964982703,
+        }
+    ).to_csv(ratings, index=False)
+    words = [
+        "Return",
+        "Night",
+        "Shadow",
+        "Love",
+        "City",
+        "Last",
+        "Star",
+        "Dream",
+        "Winter",
+        "Secret",
+        "Garden",
+        "Wild",
+        "Empire",
+        "River",
+        "Story",
+    ]
+    titles = [
+        "The " + " ".join(rng.choice(words, rng.integers(1, 7))) + f" ({1920 + m % 100})" for m in np.asarray(r.items)
+    ]
+    movies = folder / "movies.csv"
+    pd.DataFrame({"movieId": np.asarray(r.items), "title": titles, "genres": "Drama"}).to_csv(movies, index=False)
+    return ratings, movies
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--dataset", default="Movies, small (30 movies x 20 users)", help="title of the sample whose results are shown"
     )
     parser.add_argument("--features", type=int, default=3)
+    parser.add_argument("--large", action="store_true", help="also capture the large-data views")
+    parser.add_argument("--only-large", action="store_true", help="capture only the large-data views")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     viewport = {"width": 1400, "height": 1100}
     with serve_app() as url, sync_playwright() as pw, launch_chromium(pw, viewport=viewport) as ctx:
         page = ctx.new_page()
-        page.set_default_timeout(120_000)
-        page.goto(url)
-        _idle(page)
-        _shoot(page, "grid")
-        page.goto(f"{url}/?p_features={args.features}")
-        _idle(page)
-        page.get_by_role("combobox", name="Dataset", exact=True).click()
-        page.get_by_role("option", name=args.dataset).first.click()
-        _idle(page)
-        page.get_by_role("button", name="Train", exact=True).click()
-        _idle(page)
-        for tab in TABS:
-            page.get_by_role("tab", name=tab).click()
+        page.set_default_timeout(180_000)
+        if not args.only_large:
+            page.goto(url)
             _idle(page)
-            # The tab row at the top of the window, so the view's content fills the picture.
-            page.get_by_role("tablist").first.evaluate("e => e.scrollIntoView({block: 'start'})")
-            page.wait_for_timeout(500)
-            _shoot(page, tab.lower().replace(" ", "_"))
+            _shoot(page, "grid")
+            page.goto(f"{url}/?p_features={args.features}")
+            _idle(page)
+            _pick_dataset(page, args.dataset)
+            _train_and_shoot(page, TABS, "")
+        if args.large or args.only_large:
+            page.goto(url)
+            _idle(page)
+            _pick_dataset(page, "Synthetic, MovieLens 100k shape")
+            _shoot(page, "large_100k_grid")
+            _train_and_shoot(page, LARGE_TABS, "large_100k_")
+            with tempfile.TemporaryDirectory() as tmp:
+                ratings, movies = _half_star_upload(Path(tmp))
+                _pick_dataset(page, "Upload a file…")
+                region = page.get_by_role("region", name="Ratings file")
+                region.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(ratings))
+                _idle(page)
+                region = page.get_by_role("region", name="Item titles (optional)")
+                region.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(movies))
+                _idle(page)
+                _set_features(page, 10)
+                _shoot(page, "large_9k_grid")
+                _train_and_shoot(page, LARGE_TABS, "large_9k_k10_")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from .. import figures
+from .. import figures, solver_text
 from . import ViewContext
 
 
@@ -14,10 +14,15 @@ def render(ctx: ViewContext) -> None:
     c = st.columns(4)
     c[0].metric("Final cost J", f"{costs[-1]:.5g}")
     c[1].metric("Iterations", f"{model.n_iter_}")
-    c[2].metric("Fit time", f"{result.seconds:.2f} s")
+    c[2].metric(
+        "Fit time",
+        f"{model.fit_time_:.3g} s",
+        help="Time spent inside fit, as in the run history (the training status line also counts drawing "
+        "the live progress).",
+    )
     if result.validation is not None:
         c[3].metric("Validation RMSE", f"{model.validation_history_[-1]:.4f}")
-    st.caption(f"Solver: {model.message_}")
+    st.caption(solver_text.in_words(model.message_), help=f"The solver's own words: {model.message_}")
     log_y = st.toggle("Log scale", key=f"{ctx.key}_cost_log", help="Shows the late, small improvements.")
     st.plotly_chart(figures.cost_figure(costs, log_y=log_y), width="stretch", key=f"{ctx.key}_cost_fig")
     if result.validation is not None and result.train_rmse_history is not None:

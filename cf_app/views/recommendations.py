@@ -1,4 +1,8 @@
-"""Recommendations: one user's top-N unrated items, beside what they rated."""
+"""Recommendations: one user's top-N unrated items, beside what they rated, each with its evidence.
+
+Every list shows how many ratings each item has and their mean, and offers a minimum number of ratings:
+on MovieLens-size data an item rated once by a 5 otherwise tops every list (see :mod:`cf_app.evidence`).
+"""
 
 from __future__ import annotations
 
@@ -6,15 +10,50 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from .. import data, literal
+from .. import data, evidence, literal
 from . import ViewContext
+
+EVIDENCE_FORMAT = {"ratings": "{:,}", "mean rating": "{:.2f}"}
+#: Column widths (px) that keep every column in a half-width table beside long titles (MovieLens titles run
+#: to 80 characters; they show whole on hover).
+WIDTHS = {
+    "item": st.column_config.TextColumn(width=180),
+    "user": st.column_config.TextColumn(width=180),
+    "ratings": st.column_config.Column(width=64),
+    "mean rating": st.column_config.Column("mean", width=64, help="Mean of its ratings"),
+    "rating": st.column_config.Column(width=64),
+    "predicted": st.column_config.Column(width=72),
+    "predicted rating": st.column_config.Column("predicted", width=72),
+    "similarity": st.column_config.Column(width=72),
+}
+#: Keyword arguments of Styler.format for tables with evidence columns (an unrated item has no mean).
+NA = {"na_rep": "–"}
+
+
+def min_ratings_input(ctx: ViewContext, key: str, kind: str = "items") -> int:
+    """The minimum-number-of-ratings control every list shares (default by data size)."""
+    r = ctx.ratings
+    counts = r.item_counts() if kind == "items" else r.user_counts()
+    top = max(1, int(counts.max()) if len(counts) else 1)
+    default = min(evidence.default_min_ratings(r), top)
+    return int(
+        st.number_input(
+            "Min. ratings",
+            0,
+            top,
+            default,
+            key=key,
+            help=f"Only {kind} with at least this many ratings. A mean of one or two ratings is one person's "
+            f"opinion; the default is {default} for data of this size ({r.n_ratings:,} ratings).",
+        )
+    )
 
 
 def render(ctx: ViewContext) -> None:
     model, r = ctx.model, ctx.ratings
     counts = r.user_counts()
     order = data.top_positions(counts, r.n_users) if r.n_users > 50 else np.arange(r.n_users)
-    c1, c2 = st.columns([3, 1])
+    c1, c2, c3 = st.columns([3, 1, 1])
     user = c1.selectbox(
         "User",
         order,
@@ -23,13 +62,12 @@ def render(ctx: ViewContext) -> None:
         help="Listed from the most active user on large data.",
     )
     n = c2.number_input("How many", 1, 100, min(5, r.n_items), key=f"{ctx.key}_rec_n")
+    with c3:
+        min_ratings = min_ratings_input(ctx, f"{ctx.key}_rec_min")
     user = int(user)
     rated_mask = r.user_idx == user
     rated_items = r.item_idx[rated_mask]
-    # The model excludes what it was trained on; held-out (validation) ratings are rated too, so ask for more.
-    extra = int(rated_mask.sum())
-    candidates = model.recommended_items(user, int(n) + extra)
-    top = candidates[~np.isin(candidates, rated_items)][: int(n)]
+    top = evidence.top_items_for(model, r, user, int(n), min_ratings)
     left, right = st.columns(2)
     with left:
         st.markdown(f"**Top {len(top)}** for {literal.md(r.users[user])} (items they have not rated)")
@@ -40,7 +78,21 @@ def render(ctx: ViewContext) -> None:
                     "predicted rating": model.predict(np.full(len(top), user), top),
                 }
             )
-            st.dataframe(recs.style.format({"predicted rating": "{:.2f}"}), hide_index=True)
+            recs = evidence.with_evidence(recs, top, r)
+            st.dataframe(
+                recs.style.format({"predicted rating": "{:.2f}", **EVIDENCE_FORMAT}, **NA),
+                hide_index=True,
+                column_config=WIDTHS,
+                key=f"{ctx.key}_rec_table",
+            )
+            hidden = evidence.hidden_count(r, min_ratings, user)
+            if hidden:
+                st.caption(
+                    f"{hidden:,} unrated item(s) with fewer than {min_ratings} rating(s) are not offered; "
+                    "lower the minimum to include them."
+                )
+        elif evidence.hidden_count(r, min_ratings, user):
+            st.info(f"No unrated item has {min_ratings} or more ratings: lower the minimum.")
         else:
             st.info("This user has rated every item: nothing left to recommend.")
     with right:
@@ -56,7 +108,12 @@ def render(ctx: ViewContext) -> None:
                     "predicted": model.predict(np.full(len(items), user), items),
                 }
             )
-            st.dataframe(table.style.format({"rating": "{:g}", "predicted": "{:.2f}"}), hide_index=True)
+            table = evidence.with_evidence(table, items, r)
+            st.dataframe(
+                table.style.format({"rating": "{:g}", "predicted": "{:.2f}", **EVIDENCE_FORMAT}, **NA),
+                hide_index=True,
+                column_config=WIDTHS,
+            )
         else:
             st.warning(
                 f"{literal.md(r.users[user])} has not rated anything: the recommendations are the items with the "

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from .. import data, figures
+from .. import data, evidence, figures
 from . import ViewContext
+from .recommendations import EVIDENCE_FORMAT, NA, WIDTHS, min_ratings_input
 
 
 def _most_similar(ctx: ViewContext, kind: str) -> None:
@@ -14,26 +15,34 @@ def _most_similar(ctx: ViewContext, kind: str) -> None:
     labels = r.items if kind == "items" else r.users
     counts = r.item_counts() if kind == "items" else r.user_counts()
     order = data.top_positions(counts, len(labels)) if len(labels) > 50 else np.arange(len(labels))
-    c1, c2 = st.columns([3, 1])
+    c1, c2, c3 = st.columns([3, 1, 1])
     pos = c1.selectbox(
         f"Most similar to the {kind[:-1]}",
         order,
-        format_func=lambda p: str(labels[p]),
+        format_func=lambda p: f"{labels[p]} ({counts[p]} ratings)",
         key=f"{ctx.key}_sim_pick_{kind}",
     )
     n = c2.number_input(
         "How many", 1, max(1, len(labels) - 1), min(5, max(1, len(labels) - 1)), key=f"{ctx.key}_sim_n_{kind}"
     )
+    with c3:
+        min_ratings = min_ratings_input(ctx, f"{ctx.key}_sim_min_{kind}", kind)
     if len(labels) < 2:
         st.info(f"There is only one {kind[:-1]}.")
         return
-    table = model.most_similar(kind, int(pos), int(n))
-    table[kind[:-1]] = table[kind[:-1]].astype(str)
+    table = evidence.most_similar(model, r, kind, int(pos), int(n), min_ratings)
+    if table.empty:
+        st.info(f"No other {kind[:-1]} has {min_ratings} or more ratings: lower the minimum.")
+        return
     st.dataframe(
-        table.drop(columns="position").style.format({"similarity": "{:+.3f}"}),
+        table.drop(columns="position").style.format({"similarity": "{:+.3f}", **EVIDENCE_FORMAT}, **NA),
         hide_index=True,
+        column_config=WIDTHS,
         key=f"{ctx.key}_sim_table_{kind}",
     )
+    note = evidence.saturation_note(table["similarity"].to_numpy(), model.num_features)
+    if note:
+        st.caption(note)
 
 
 def render(ctx: ViewContext) -> None:

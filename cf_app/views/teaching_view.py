@@ -16,7 +16,7 @@ import streamlit as st
 
 from cf_core import Ratings
 
-from .. import data, literal, teaching
+from .. import data, evidence, literal, teaching
 from . import ViewContext
 
 __all__ = ["render", "TOPICS", "RESULTS_KEY"]
@@ -26,6 +26,7 @@ TOPICS = [
     "Gradient check",
     "Training replay",
     "Mean normalization",
+    "Item mean vs biases",
     "Rate it yourself",
     "Dot product vs cosine",
 ]
@@ -42,6 +43,7 @@ def render(ctx: ViewContext) -> None:
         "Gradient check": _gradient_check,
         "Training replay": _replay,
         "Mean normalization": _normalization,
+        "Item mean vs biases": _mean_vs_biases,
         "Rate it yourself": _rate_yourself,
         "Dot product vs cosine": _dot_vs_cosine,
     }[topic](ctx)
@@ -93,7 +95,9 @@ def _math(ctx: ViewContext) -> None:
         penalty_note += f", bias lambda = {model.bias_lambda:g}"
     if model.regularization == "weighted":
         penalty_note += "; each row's penalty is multiplied by its number of ratings n (ALS-WR)"
-    st.markdown(f"**The cost**, summed over the {r.n_ratings:,} rated entries. {norm_note}{penalty_note}.")
+    held = ctx.result.validation
+    held_note = f" used for training ({held.n_ratings:,} more are held out for validation)" if held is not None else ""
+    st.markdown(f"**The cost**, summed over the {r.n_ratings:,} rated entries{held_note}. {norm_note}{penalty_note}.")
     left, right = st.columns([3, 1])
     left.latex(teaching.cost_latex(model))
     right.metric("J now", f"{cm.cost:.6g}")
@@ -112,16 +116,28 @@ def _math(ctx: ViewContext) -> None:
 
     st.markdown(f"**One prediction**: item {literal.md(r.items[item])} for user {literal.md(r.users[user])}")
     b = teaching.prediction_breakdown(model, item, user)
-    st.latex(teaching.PREDICTION_LATEX if model.normalize == "mean" else r"\hat y^{(i,j)} = (x^{(i)})^T\theta^{(j)}")
+    st.latex(_prediction_formula(model.normalize))
     st.latex(_breakdown_latex(b))
     left, right = st.columns(2)
     with left:
+        frame = b.frame()
+        is_feature = frame["term"].str.match(r"feature \d+$")
         st.dataframe(
-            b.frame(),
+            frame[is_feature],
             hide_index=True,
+            height=min(38 + 35 * int(is_feature.sum()), FEATURE_TABLE_HEIGHT),
             column_config={
                 c: st.column_config.NumberColumn(format="%+.4f") for c in ("x_i", "theta_j", "contribution")
             },
+            key=f"{ctx.key}_teach_features",
+        )
+        if is_feature.sum() * 35 + 38 > FEATURE_TABLE_HEIGHT:
+            st.caption(f"Scroll the table for all {int(is_feature.sum())} features.")
+        st.dataframe(
+            frame.loc[~is_feature, ["term", "contribution"]],
+            hide_index=True,
+            column_config={"contribution": st.column_config.NumberColumn("value", format="%+.4f")},
+            key=f"{ctx.key}_teach_sum",
         )
         if model.normalize == "mean":
             st.caption(
@@ -136,23 +152,40 @@ def _math(ctx: ViewContext) -> None:
         st.plotly_chart(teaching.breakdown_figure(b), width="stretch", key=f"{ctx.key}_teach_waterfall")
 
 
+#: The feature table scrolls past this height (px, about 14 rows); the sum and prediction stay in view below it.
+FEATURE_TABLE_HEIGHT = 528
+
+
+def _prediction_formula(normalize: str | None) -> str:
+    if normalize == "mean":
+        return teaching.PREDICTION_LATEX
+    if normalize == "biases":
+        return r"\hat y^{(i,j)} = (x^{(i)})^T\theta^{(j)} + \mu + b_i + b_j"
+    return r"\hat y^{(i,j)} = (x^{(i)})^T\theta^{(j)}"
+
+
 def _vector(v: np.ndarray, shown: int = 6) -> str:
     head = ", ".join(f"{x:+.3g}" for x in v[:shown])
     return f"[{head}{', ...' if len(v) > shown else ''}]"
 
 
-def _breakdown_latex(b: teaching.PredictionBreakdown, shown: int = 8) -> str:
-    terms = [rf"({x:.2f})({t:.2f})" for x, t in zip(b.x[:shown], b.theta[:shown], strict=True)]
-    if len(b.x) > shown:
-        terms.append(r"\dots")
+def _breakdown_latex(b: teaching.PredictionBreakdown, shown: int = 4) -> str:
+    """The sum with its numbers; past ``shown`` features the middle terms are elided into a brace with the
+    dot product's value (the table lists every term), so the line fits any k."""
+    terms = [rf"({x:.2f})({t:.2f})" for x, t in zip(b.x, b.theta, strict=True)]
+    if len(terms) > shown:
+        head = " + ".join(terms[: shown - 1]) + r" + \cdots + " + terms[-1]
+        dot = rf"\underbrace{{{head}}}_{{{len(terms)}\ \text{{terms}}\ =\ {b.dot:.2f}}}"
+    else:
+        dot = " + ".join(terms)
     tail = ""
     if b.offset_name:
-        under = r"\mu_i" if b.offset_name.startswith("item mean") else r"\text{global mean}"
+        under = r"\mu_i" if b.offset_name.startswith("item mean") else r"\mu"
         tail += rf" + \underbrace{{{b.offset:.2f}}}_{{{under}}}"
     if b.item_bias or b.user_bias:
-        tail += rf" + {b.item_bias:.2f} + {b.user_bias:.2f}"
+        tail += rf" + \underbrace{{{b.item_bias:.2f}}}_{{b_i}} + \underbrace{{{b.user_bias:.2f}}}_{{b_j}}"
     clipped = "" if np.isclose(b.prediction, b.unclipped) else rf" \to {b.prediction:.2f}\ \text{{(clipped)}}"
-    return rf"\hat y = {' + '.join(terms)}{tail} = {b.unclipped:.3f}{clipped}"
+    return rf"\hat y = {dot}{tail} = {b.unclipped:.3f}{clipped}"
 
 
 # ------------------------------------------------------------------------------------------ gradient check
@@ -316,12 +349,71 @@ def _normalization(ctx: ViewContext) -> None:
     )
     st.plotly_chart(teaching.normalization_figure(effect), width="stretch", key=f"{ctx.key}_teach_norm_fig")
     st.dataframe(
-        effect.table.astype({"item": str}),
+        effect.table.astype({"item": str}).style.format(
+            dict.fromkeys(effect.table.columns[1:], "{:.2f}"), na_rep="–"
+        ),  # "–", not "None", where the user has no rating
         hide_index=True,
-        column_config={c: st.column_config.NumberColumn(format="%.2f") for c in effect.table.columns[1:]},
     )
     if len(effect.table) < ctx.model.ratings_.n_items:
         st.caption(f"Showing the {len(effect.table)} most rated items.")
+
+
+# ------------------------------------------------------------------------------------ item mean vs biases
+def _mean_vs_biases(ctx: ViewContext) -> None:
+    train = ctx.model.ratings_
+    st.markdown(
+        "Item-mean normalization adds each item's mean back to the prediction, and the mean of a single 5 is "
+        "5: on large, sparse data a user's top picks fill with items rated by one to three people, all "
+        "predicted at the top of the scale. Learned biases are regularized, so an item's bias grows only as far "
+        "as its number of ratings supports. Train both, with this run's other settings, and compare one user."
+    )
+    counts = train.user_counts()
+    order = data.top_positions(counts, min(train.n_users, MAX_OPTIONS))
+    c1, c2, c3 = st.columns([3, 1, 1])
+    user = int(
+        c1.selectbox(
+            "User",
+            order,
+            format_func=lambda u: f"{train.users[u]} ({counts[u]} ratings)",
+            key=f"{ctx.key}_teach_mvb_user",
+            help="Listed from the most active user: a heavy rater has seen the popular items, so their "
+            "unrated items are the rarely rated ones.",
+        )
+    )
+    n = int(c2.number_input("How many", 1, 20, min(5, train.n_items), key=f"{ctx.key}_teach_mvb_n"))
+    min_ratings = int(
+        c3.number_input(
+            "Min. ratings",
+            0,
+            max(1, int(train.item_counts().max())),
+            1,
+            key=f"{ctx.key}_teach_mvb_min",
+            help="1 shows the weakness; raise it to see the filter's cure.",
+        )
+    )
+    params = {k: v for k, v in _fit_params(ctx).items() if k != "normalize"}
+    key = ("mean_vs_biases", ctx.result.fingerprint, ctx.result.params, user, n, min_ratings)
+    if st.button("Train both and compare", type="primary", key=f"{ctx.key}_teach_mvb_run"):
+        with st.spinner("Training two models…"):
+            _store(key, teaching.mean_vs_biases(train, user, n, min_ratings, **params))
+    result = _stored(key)
+    if result is None:
+        return
+    c = st.columns(3)
+    c[0].metric("Ratings by this user", f"{result.n_rated:,}")
+    c[1].metric("Median ratings per pick, item mean", f"{result.median_count_mean:g}")
+    c[2].metric("Median ratings per pick, learned biases", f"{result.median_count_biases:g}")
+    fmt = {
+        c: st.column_config.NumberColumn(format="%.2f")
+        for c in result.table.columns
+        if c.endswith(("predicted", "mean"))
+    }
+    st.dataframe(result.table, hide_index=True, column_config=fmt, key=f"{ctx.key}_teach_mvb_table")
+    st.caption(
+        f"Both with k={params['num_features']}, lambda={params['lambda_']:g}, {params['max_iter']} iterations. "
+        '"ratings" is how many people rated the item, "mean" their average: a 5.00 on the strength of one '
+        "or two ratings is a guess. The Recommendations tab's minimum-ratings filter is the other cure."
+    )
 
 
 # -------------------------------------------------------------------------------------- rate it yourself
@@ -403,7 +495,7 @@ def _dot_vs_cosine(ctx: ViewContext) -> None:
     if r.n_items < 3:
         st.info("Comparing neighbour lists needs at least three items.")
         return
-    c1, c2 = st.columns([3, 1])
+    c1, c2, c3 = st.columns([3, 1, 1])
     with c1:
         item = _pick("Item", r.items, r.item_counts(), f"{ctx.key}_teach_nb_item")
     n = int(
@@ -411,7 +503,20 @@ def _dot_vs_cosine(ctx: ViewContext) -> None:
             "Neighbours", 1, max(1, min(20, r.n_items - 1)), min(5, r.n_items - 1), key=f"{ctx.key}_teach_nb_n"
         )
     )
-    table = teaching.neighbours(model, item, n)
+    min_ratings = int(
+        c3.number_input(
+            "Min. ratings",
+            0,
+            max(1, int(r.item_counts().max())),
+            evidence.default_min_ratings(r),
+            key=f"{ctx.key}_teach_nb_min",
+            help="Only items with at least this many ratings are candidate neighbours.",
+        )
+    )
+    table = teaching.neighbours(model, item, n, min_ratings)
+    if table.empty:
+        st.info(f"No other item has {min_ratings} or more ratings: lower the minimum.")
+        return
     shown = table.astype({"by dot product": str, "by cosine": str})
     st.dataframe(
         shown,
@@ -421,4 +526,7 @@ def _dot_vs_cosine(ctx: ViewContext) -> None:
         },
     )
     st.info(teaching.neighbours_note(model, item, table))
+    note = evidence.saturation_note(table["cosine"].to_numpy(), model.num_features)
+    if note:
+        st.caption(note)
     st.plotly_chart(teaching.neighbours_figure(model, item, table), width="stretch", key=f"{ctx.key}_teach_nb_fig")

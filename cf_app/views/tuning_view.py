@@ -31,6 +31,9 @@ BIAS_LAMBDA_WIDGET = "p_bias_lambda"
 K_CHOICES = list(range(1, 51))
 DEFAULT_KS = [2, 5, 10, 20]
 DEFAULT_LAMBDAS = [0.1, 1.0, 3.0, 10.0]
+#: Fewest held-out ratings a sweep validates on. With 20, one rating's error moves the RMSE by about 5%
+#: of itself; with the lecture grid's 3, a single rating decides the winner.
+MIN_HOLDOUT = 20
 
 
 def render(ctx: ViewContext) -> None:
@@ -52,20 +55,7 @@ def _history(ctx: ViewContext) -> None:
     if not runs:
         st.info("No runs logged yet in this session: every press of **Train** adds one here.")
         return
-    frame = tuning.history_frame(runs)
-    st.dataframe(
-        frame,
-        hide_index=True,
-        column_config={
-            "lambda_": st.column_config.NumberColumn("lambda", format="%g"),
-            "num_features": st.column_config.NumberColumn("k"),
-            "final_cost": st.column_config.NumberColumn("final cost", format="%.5g"),
-            "train_rmse": st.column_config.NumberColumn("train RMSE", format="%.4f"),
-            "validation_rmse": st.column_config.NumberColumn("validation RMSE", format="%.4f"),
-            "fit_seconds": st.column_config.NumberColumn("time (s)", format="%.2f"),
-            "n_iter": st.column_config.NumberColumn("iterations"),
-        },
-    )
+    st.dataframe(tuning.history_display(runs), hide_index=True, key=f"{ctx.key}_history_table")
     st.caption("Click a column header to sort. The data version is a fingerprint of the ratings each run used.")
     st.download_button(
         "Download history (CSV)",
@@ -99,7 +89,9 @@ def _history(ctx: ViewContext) -> None:
     with left:
         table = tuning.compare_runs(run_a, run_b)
         st.dataframe(
-            table, height=36 * (len(table) + 1), column_config={"B - A": st.column_config.NumberColumn(format="%+.4g")}
+            table.style.format({"B - A": "{:+.4g}"}, na_rep=""),
+            height=36 * (len(table) + 1),
+            key=f"{ctx.key}_compare_table",
         )
         if run_a.data_version != run_b.data_version:
             st.warning("These runs used different data: their costs and RMSEs are not directly comparable.")
@@ -115,6 +107,20 @@ def _sweep_data(ctx: ViewContext) -> tuple[Ratings, Ratings, str]:
         return result.train, result.validation, f"the run's {result.params.validation_share:.0%} validation split"
     train, val = train_test_split(ctx.ratings, 0.2, random_state=result.params.random_state)
     return train, val, "a 20% hold-out (set a validation share in the sidebar to use your own split)"
+
+
+def _holdout_too_small(ctx: ViewContext) -> str | None:
+    """Why a sweep on this data would mean nothing, or None: its best cell would be chosen by a handful
+    of held-out ratings (the lecture grid holds out 3), i.e. by luck, and then loaded into the controls."""
+    _, val, split = _sweep_data(ctx)
+    if val.n_ratings >= MIN_HOLDOUT:
+        return None
+    return (
+        f"A sweep here would validate on {val.n_ratings} held-out rating(s) ({split}): which k and lambda "
+        f"win on so few is luck, not a finding, so the sweep is not run. It needs at least {MIN_HOLDOUT} "
+        f"held-out ratings, about {int(MIN_HOLDOUT / 0.2)} ratings in all at a 20% share (the Movies, small "
+        "sample has 250)."
+    )
 
 
 def _load_best(k: int, lam: float, bias_lam: float | None = None) -> None:
@@ -150,8 +156,11 @@ def _sweep(ctx: ViewContext) -> None:
         "validation RMSE is measured on held-out ratings."
     )
     if submitted:
+        too_small = _holdout_too_small(ctx)
         if not ks or not lambdas:
             st.error("Pick at least one k and one lambda to sweep.")
+        elif too_small:
+            st.error(too_small)
         else:
             _run_sweep(ctx, sorted(ks), sorted(lambdas), int(iters), sorted(bias_lambdas))
     stored = st.session_state.get(SWEEP_KEY)

@@ -37,8 +37,10 @@ def test_prediction_marked_outlines_exactly_the_rated_cells(lecture_frames):
     assert np.array_equal(np.asarray(heat.z), predicted.to_numpy())
     assert list(heat.x) == list(original.columns) and list(heat.y) == list(original.index)
     assert (heat.zmin, heat.zmax) == (0, 5)
-    outlined = sorted((int(s.y0 + 0.5), int(s.x0 + 0.5)) for s in fig.layout.shapes)
+    outlined = sorted((round((s.y0 + s.y1) / 2), round((s.x0 + s.x1) / 2)) for s in fig.layout.shapes)
     assert outlined == _rated_cells(original)
+    # Each box stays inside its own cell, so an unrated neighbour is never enclosed by the outlines.
+    assert all(s.x1 - s.x0 < 1 and s.y1 - s.y0 < 1 for s in fig.layout.shapes)
 
 
 def test_prediction_marked_dots_rated_cells_on_large_grids():

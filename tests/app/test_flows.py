@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import streamlit.config
 from streamlit.testing.v1 import AppTest
@@ -45,6 +46,11 @@ def edit(at: AppTest, edited_rows: dict[int, dict[str, object]]) -> AppTest:
     return at.run()
 
 
+def grid_values(at: AppTest) -> pd.DataFrame:
+    """The grid on screen as numbers (the editor shows text cells; empty = not rated = NaN)."""
+    return at.data_editor[0].value.apply(lambda col: pd.to_numeric(col.replace("", np.nan)))
+
+
 def train(at: AppTest) -> AppTest:
     at.button(key=TRAIN).click().run()
     assert_clean(at)
@@ -67,7 +73,7 @@ def warnings(at: AppTest) -> list[str]:
 
 def test_the_page_opens_on_the_lecture_grid_items_as_rows():
     at = new_app()
-    grid = at.data_editor[0].value
+    grid = grid_values(at)
     assert list(grid.columns) == ["Alice", "Bob", "Carol", "Dave"]
     assert grid.index[0] == "Love at last" and grid.loc["Love at last", "Alice"] == 5.0
     assert np.isnan(grid.loc["Romance forever", "Bob"])
@@ -175,12 +181,12 @@ def test_structure_changes_keep_typed_cells_and_reset_drops_everything():
     uid = workspace(at).uid
     at.text_input(key=f"new_item_{uid}").set_value("Toy story")
     at.button(key=f"add_item_{uid}").click().run()
-    grid = at.data_editor[0].value
+    grid = grid_values(at)
     assert grid.loc["Romance forever", "Bob"] == 2.0 and "Toy story" in grid.index
     at.button(key=f"reset_{uid}").click().run()
     assert_clean(at)
     original = samples.load_sample("lecture").to_frame()
-    assert np.array_equal(at.data_editor[0].value.to_numpy(), original.to_numpy(), equal_nan=True)
+    assert np.array_equal(grid_values(at).to_numpy(), original.to_numpy(), equal_nan=True)
 
 
 def test_switching_datasets_keeps_each_grid():
@@ -188,7 +194,7 @@ def test_switching_datasets_keeps_each_grid():
     open_sample(at, "movies-small")
     assert at.data_editor[0].value.shape == samples.load_sample("movies-small").shape
     open_sample(at, "lecture")
-    assert at.data_editor[0].value.loc["Love at last", "Alice"] == 2.0
+    assert grid_values(at).loc["Love at last", "Alice"] == 2.0
 
 
 def test_same_data_and_parameters_come_from_the_cache():
@@ -272,7 +278,7 @@ def test_two_sessions_share_nothing():
     train(one)
     two.run()
     assert "Erin" not in two.data_editor[0].value.columns
-    assert two.data_editor[0].value.loc["Love at last", "Alice"] == 5.0
+    assert grid_values(two).loc["Love at last", "Alice"] == 5.0
     assert workspace(two).result is None
     assert workspace(one).working is not workspace(two).working
 

@@ -82,10 +82,24 @@ def test_compare_runs_deltas(small):
     a = tuning.make_record(CollaborativeFiltering(2, 1.0, 10, random_state=0).fit(small), 1)
     b = tuning.make_record(CollaborativeFiltering(3, 0.1, 30, random_state=0).fit(small), 2)
     table = tuning.compare_runs(a, b)
-    assert table.loc["train_rmse", "B - A"] == pytest.approx(b.train_rmse - a.train_rmse)
-    assert table.loc["final_cost", "B - A"] == pytest.approx(b.final_cost - a.final_cost)
-    assert table.loc["num_features", "run B"] == "3"
-    assert pd.isna(table.loc["validation_rmse", "B - A"])
+    assert table.loc["training RMSE", "B - A"] == pytest.approx(b.train_rmse - a.train_rmse)
+    assert table.loc["final cost", "B - A"] == pytest.approx(b.final_cost - a.final_cost)
+    assert table.loc["k", "run B"] == "3"
+    assert pd.isna(table.loc["validation RMSE", "B - A"])
+    assert table.loc["validation RMSE", "run A"] == tuning.MISSING  # not "None"
+
+
+def test_history_on_screen_has_readable_headers_and_no_none(small):
+    runs = [
+        tuning.make_record(CollaborativeFiltering(2, 1.0, 10, random_state=0).fit(small), 1),
+        tuning.make_record(CollaborativeFiltering(2, 1.0, 10, random_state=None).fit(small), 2),
+    ]
+    shown = tuning.history_display(runs)
+    headers = list(shown.data.columns)
+    assert headers[:6] == ["run", "k", "lambda", "normalization", "optimizer", "validation RMSE"]
+    assert not any("_" in h for h in headers)
+    html = shown.to_html()
+    assert "None" not in html and "nan" not in html and tuning.MISSING in html
 
 
 def test_cost_curves_figure_has_one_trace_per_run(small):

@@ -86,12 +86,12 @@ def test_run_history_logs_runs_compares_and_exports(tuning_app):
     assert not at.exception
     runs = tuning.run_history(at.session_state)
     assert [(r.run, r.num_features) for r in runs][-2:] == [(1, 2), (2, 3)]
-    history = table_with(at, "data_version")
-    assert history["num_features"].tolist()[-2:] == [2, 3]
-    assert history["data_version"].nunique() == 1
+    history = table_with(at, "data version")
+    assert history["k"].tolist()[-2:] == [2, 3]
+    assert history["data version"].nunique() == 1
     compare = table_with(at, "B - A")
-    assert compare.loc["num_features", "run A"] == "2" and compare.loc["num_features", "run B"] == "3"
-    assert compare.loc["final_cost", "B - A"] == pytest.approx(runs[-1].final_cost - runs[-2].final_cost)
+    assert compare.loc["k", "run A"] == "2" and compare.loc["k", "run B"] == "3"
+    assert compare.loc["final cost", "B - A"] == pytest.approx(runs[-1].final_cost - runs[-2].final_cost)
     assert "Download history (CSV)" in [b.proto.label for b in at.get("download_button")]
 
 
@@ -103,8 +103,16 @@ def test_a_cached_result_is_logged_once_per_session():
     assert len(tuning.run_history(at.session_state)) == 1
 
 
-def test_sweep_shows_best_cell_and_loads_it_into_the_controls(tuning_app):
-    at, key = tuning_app
+def test_a_sweep_on_three_held_out_ratings_is_refused_and_says_why(tuning_app):
+    at, key = tuning_app  # the lecture grid: 20% of 15 ratings is 3
+    at.button(key=f"FormSubmitter:{key}_sweep_form-Run sweep").click().run()
+    assert any("validate on 3 held-out rating(s)" in e.value for e in at.error)
+    assert tuning_view.SWEEP_KEY not in at.session_state
+    assert not [b for b in at.button if b.key == f"{key}_sweep_load"]
+
+
+def test_sweep_shows_best_cell_and_loads_it_into_the_controls():
+    at, key = app_with("movies-small", "Tuning")
     at.multiselect(key=f"{key}_sweep_k").set_value([1, 2])
     at.multiselect(key=f"{key}_sweep_lam").set_value([0.1, 10.0])
     at.number_input(key=f"{key}_sweep_iter").set_value(20)
@@ -171,10 +179,12 @@ def test_prediction_breakdown_for_a_picked_cell(teaching_app):
     topic(at, key, "The math, live")
     at.selectbox(key=f"{key}_teach_item").set_value(2)  # Cute puppies of love, not rated by Alice
     at.selectbox(key=f"{key}_teach_user").set_value(0).run()
-    table = table_with(at, "contribution")
-    assert table["contribution"].iloc[-1] == pytest.approx(lecture_model().predict(0, 2), rel=1e-5)
-    assert table["contribution"].iloc[:2].sum() == pytest.approx(table["contribution"].iloc[2])
-    assert "item mean mu_i (mean normalization)" in table["term"].tolist()
+    features = table_with(at, "x_i")
+    (total,) = [d.value for d in at.dataframe if "term" in d.value.columns and "x_i" not in d.value.columns]
+    assert total["contribution"].iloc[-1] == pytest.approx(lecture_model().predict(0, 2), rel=1e-5)
+    assert features["contribution"].sum() == pytest.approx(total["contribution"].iloc[0])
+    assert features["term"].tolist() == ["feature 1", "feature 2"]
+    assert "item mean mu_i (mean normalization)" in total["term"].tolist()
     assert any("not rated" in c.value for c in at.caption)
 
 

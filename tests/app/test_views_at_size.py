@@ -1,0 +1,86 @@
+"""Views that hold at every size: figure builders and layout helpers at k = 2, 10, 50 and on large grids."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cf_app import figures, teaching
+from cf_app.views import teaching_view
+from cf_core import CollaborativeFiltering
+from cf_core.synthetic import synthetic_ratings
+
+
+@pytest.fixture(scope="module")
+def ratings():
+    return synthetic_ratings(60, 80, 1_500, random_state=0)
+
+
+@pytest.mark.parametrize("k", [2, 10, 50])
+def test_the_prediction_sum_fits_one_line_at_any_k(ratings, k):
+    m = CollaborativeFiltering(k, 1.0, 5, normalize="biases", random_state=0).fit(ratings)
+    b = teaching.prediction_breakdown(m, 0, 0)
+    latex = teaching_view._breakdown_latex(b)
+    assert latex.count(")(") <= 4  # at most four products written out, whatever k
+    assert f"{b.unclipped:.3f}" in latex and "b_i" in latex
+    if k > 4:
+        assert rf"{k}\ \text{{terms}}" in latex and f"{b.dot:.2f}" in latex
+
+
+@pytest.mark.parametrize("k", [2, 10, 50])
+def test_the_waterfall_keeps_few_short_unlabelled_bars_when_k_grows(ratings, k):
+    m = CollaborativeFiltering(k, 1.0, 5, random_state=0).fit(ratings)
+    b = teaching.prediction_breakdown(m, 0, 0)
+    fig = teaching.breakdown_figure(b)
+    bars = list(fig.data[0].x)
+    assert bars[-1] == "prediction"
+    assert len(bars) <= teaching.WATERFALL_FEATURES + 2  # features (+ "other") + item mean + prediction
+    assert sum(fig.data[0].y[:-1]) == pytest.approx(b.unclipped)  # the bars still add up to the prediction
+    if k == 2:
+        assert bars[:2] == ["feature 1", "feature 2"] and fig.data[0].text[0] == f"{b.contributions[0]:+.3f}"
+    else:
+        assert all(len(x) <= len("other 42 features") for x in bars)
+        assert all(t == "" for t in fig.data[0].text[:-1])  # values on hover, not piled over the bars
+    if k == 50:
+        assert "other 42 features" in bars
+
+
+def test_dot_vs_cosine_points_are_labelled_once(ratings):
+    m = CollaborativeFiltering(3, 1.0, 30, random_state=0).fit(ratings)
+    table = teaching.neighbours(m, 0, 5)
+    fig = teaching.neighbours_figure(m, 0, table)
+    dot, cos = fig.data[1], fig.data[2]
+    assert "text" in dot.mode and all(dot.text)
+    shared = set(table["by dot product"]) & set(table["by cosine"])
+    assert sum(1 for t in cos.text if t == "") == len(shared)
+
+
+def test_large_prediction_heatmaps_have_a_title_and_no_stray_legend():
+    rng = np.random.default_rng(0)
+    pred = pd.DataFrame(rng.uniform(1, 5, (60, 60)))
+    orig = pred.where(rng.random((60, 60)) < 0.2)
+    for mode in ("marked", "unrated only"):
+        fig = figures.prediction_figure(pred, orig, (1, 5), mode=mode)
+        assert fig.layout.title.text.startswith("Predicted ratings")
+        assert not any(t.showlegend for t in fig.data if t.type != "heatmap")
+
+
+def test_similarity_heatmaps_keep_square_cells_and_drop_unreadable_labels():
+    rng = np.random.default_rng(0)
+    V = rng.normal(size=(300, 5))
+    S = (V / np.linalg.norm(V, axis=1)[:, None]) @ (V / np.linalg.norm(V, axis=1)[:, None]).T
+    fig = figures.similarity_figure(S, [f"Film {i} (1999)" for i in range(300)], "Items")
+    assert fig.layout.xaxis.scaleanchor == "y"  # square cells: not a tall strip in a half-width column
+    assert fig.layout.height <= 560
+    assert fig.layout.xaxis.showticklabels is False and "hover" in fig.layout.xaxis.title.text
+    small = figures.similarity_figure(S[:5, :5], list("abcde"), "Items")
+    assert small.layout.xaxis.showticklabels is not False
+
+
+def test_latent_map_labels_each_spot_once():
+    items = np.array([[0.0, 0.0], [0.001, 0.0], [1.0, 1.0]])
+    users = np.array([[1.0, 0.0]])
+    fig = figures.latent_map(items, users, ["a", "b", "c"], ["u"])
+    assert list(fig.data[0].text) == ["a", "", "c"]  # b sits on a: one readable name
+    assert fig.data[0].textposition != fig.data[1].textposition
