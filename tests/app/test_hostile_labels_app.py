@@ -114,7 +114,7 @@ def test_an_edit_under_a_reserved_label_reaches_the_ratings_with_the_exact_label
     delta["edited_rows"] = {item: {keys[user]: "**x**"}}
     app.session_state[app.data_editor[0].key] = delta
     app.run()
-    message = next(e.value for e in app.error if "not numbers" in e.value)
+    message = next(e.value for e in app.error if "are not ratings" in e.value)
     assert literal.md(repr("<b>bold</b>")) in message and literal.md(repr("_index")) in message
     app.session_state[app.data_editor[0].key] = {"edited_rows": {}, "added_rows": [], "deleted_rows": []}
     app.run()

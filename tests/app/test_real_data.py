@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cf_app import sidebar, state
+from cf_app import literal, sidebar, state
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 TRAIN = "FormSubmitter:hyperparameters-Train"
@@ -149,8 +149,9 @@ def test_the_caption_follows_the_grid_as_typed_and_teaching_agrees():
 def test_seven_on_a_zero_to_five_grid_and_text_are_named_and_kept():
     at = edit(new_app(), {3: {"Alice": "7"}, 1: {"Carol": "abc"}})
     (message,) = [e.value for e in at.error]
-    assert "item 'Nonstop car chases', user 'Alice': 7 is outside the scale 0 to 5" in message
-    assert "item 'Romance forever', user 'Carol': 'abc' is not a number" in message
+    # The message is markdown with the labels escaped (literal.md), so compare with the escaped text.
+    assert literal.md("item 'Nonstop car chases', user 'Alice': 7 is outside the scale 0 to 5") in message
+    assert literal.md("item 'Romance forever', user 'Carol': 'abc' is not a number") in message
     assert at.session_state[at.data_editor[0].key]["edited_rows"][3]["Alice"] == "7"  # as typed, not clipped
     assert "(before the invalid cells)" in grid_caption(at)
 
