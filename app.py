@@ -78,7 +78,7 @@ def run_training(pending: training.PendingFit) -> None:
                 return
             st.session_state[state.TRAINING] = None
             waited = training.queued_seconds(pending)
-            queued = f" after {waited:.1f} s in the queue" if waited >= 0.05 else ""
+            queued = f" after {waited:.1f} s in the queue" if waited > 0 else ""
             model = result.model
             final = f"{model.n_iter_} iterations, final cost {model.cost_history_[-1]:.5g}"
             label = f"Trained in {result.seconds:.2f} s{queued}: {final}"

@@ -301,7 +301,9 @@ def fit_pending(pending: PendingFit, progress: Callable[[TrainingProgress], None
 def queued_seconds(pending: PendingFit) -> float:
     """How long the fit waited for its slot (0 when it started at once)."""
     t = pending.ticket
-    return 0.0 if t.started_at is None or t.admitted_at is None else max(0.0, t.started_at - t.queued_at)
+    if t.started_at is None or t.admitted_at is None or t.admitted_at - t.queued_at < 0.05:  # admitted on arrival
+        return 0.0
+    return t.started_at - t.queued_at
 
 
 def _leave_queue() -> None:

@@ -51,12 +51,12 @@ def test_a_second_session_waits_its_turn_then_gets_its_results(browser, one_fit_
     a = _start_slow_fit(browser, one_fit_server, seed=1)
     b = _open(browser, one_fit_server)
     b.get_by_role("button", name="Train", exact=True).click()
-    b.get_by_text(QUEUED).first.wait_for(timeout=30_000)
-    b.get_by_role("button", name="Stop: leave the queue").wait_for(timeout=10_000)
+    b.get_by_text(QUEUED).first.wait_for(timeout=120_000)
+    b.get_by_role("button", name="Stop: leave the queue").wait_for(timeout=60_000)
     assert a.get_by_text(TRAINED).count() == 0  # B really waited for A
     # When A's fit ends, B's starts by itself: B sees a trained model that says it waited.
     b.get_by_text(re.compile(r"Trained in [\d.]+ s after [\d.]+ s in the queue")).first.wait_for(timeout=180_000)
-    a.get_by_text(TRAINED).first.wait_for(timeout=10_000)
+    a.get_by_text(TRAINED).first.wait_for(timeout=60_000)
     wait_idle(b, timeout=60_000)
     assert b.get_by_text("Model: k=2,").first.is_visible()
     assert not exceptions(a) and not exceptions(b)
@@ -68,9 +68,9 @@ def test_stop_while_queued_leaves_the_queue(browser, one_fit_server):
     a = _start_slow_fit(browser, one_fit_server, seed=2)
     b = _open(browser, f"{one_fit_server}/?p_seed=7")
     b.get_by_role("button", name="Train", exact=True).click()
-    b.get_by_text(QUEUED).first.wait_for(timeout=30_000)
+    b.get_by_text(QUEUED).first.wait_for(timeout=120_000)
     b.get_by_role("button", name="Stop: leave the queue").click()
-    b.get_by_text("You left the queue").first.wait_for(timeout=30_000)
+    b.get_by_text("You left the queue").first.wait_for(timeout=120_000)
     wait_idle(b, timeout=60_000)
     assert b.get_by_text(QUEUED).count() == 0
     # B is really out of the line: A's fit ends, and B's page stays untrained.
@@ -91,12 +91,12 @@ def test_a_closed_tab_does_not_keep_its_place(browser, one_fit_server):
     a = _start_slow_fit(browser, one_fit_server, seed=3)
     b = _open(browser, f"{one_fit_server}/?p_seed=8")
     b.get_by_role("button", name="Train", exact=True).click()
-    b.get_by_text(QUEUED).first.wait_for(timeout=30_000)
+    b.get_by_text(QUEUED).first.wait_for(timeout=120_000)
     b.close()  # B's session goes away while queued
     c = _open(browser, f"{one_fit_server}/?p_seed=9")
     c.get_by_role("button", name="Train", exact=True).click()
     # Only A's running fit is ahead of C (not B's queued one): B's place was given up when its page closed.
-    c.get_by_text(QUEUED).first.wait_for(timeout=30_000)
+    c.get_by_text(QUEUED).first.wait_for(timeout=120_000)
     assert a.get_by_text(TRAINED).count() == 0  # still A's fit running, not B's turn come and gone
     c.get_by_text(re.compile(r"Trained in [\d.]+ s after [\d.]+ s in the queue")).first.wait_for(timeout=180_000)
     assert not exceptions(a) and not exceptions(c)
