@@ -1490,6 +1490,7 @@ def load_model(source: Source) -> Any:
             items,
             users,
             tuple(meta["rating_scale"]) if meta["scale_given"] else None,
+            allow_empty=True,  # a model trained where the ratings live (cf_core.spark) is saved without them
         )
         n_items, n_users, k = len(items), len(users), model.num_features
         expected = {

@@ -55,6 +55,8 @@ __all__ = [
 #: Spark's ALS grows its lineage by a few RDDs per sweep; past about this many sweeps without a checkpoint
 #: directory the task closures overflow the JVM stack (measured: 100 sweeps fail on local[2], Spark 4.3).
 CHECKPOINT_NEEDED_AFTER = 20
+#: Seconds to wait for a cancelled fit's worker thread to see its jobs end.
+_CANCEL_WAIT = 30.0
 _INT_TEXT = re.compile(r"0|-?[1-9][0-9]{0,17}")
 
 
@@ -126,7 +128,9 @@ def _session(spark: SparkSession | str | None) -> SparkSession:
 # ------------------------------------------------------------------------------------------- reading
 def _csv_layout(spark: SparkSession, path: str) -> tuple[str, bool]:
     """(separator, has header) from the first line, which Spark reads (the path may be on HDFS or S3)."""
-    first = spark.read.text(path).head(1)
+    from pyspark.sql import functions as F
+
+    first = spark.read.text(path).filter(~F.col("value").startswith("#")).head(1)
     if not first:
         raise DataFormatError("no ratings: the file is empty", source=path)
     line = first[0][0].lstrip("\ufeff")
@@ -165,7 +169,9 @@ def read_ratings(spark: SparkSession, source: DataFrame | str | os.PathLike) -> 
             df = spark.read.parquet(path)
         else:
             sep, has_header = _csv_layout(spark, path)
-            df = spark.read.csv(path, sep=sep, header=has_header, inferSchema=False, ignoreLeadingWhiteSpace=True)
+            df = spark.read.csv(
+                path, sep=sep, header=has_header, inferSchema=False, ignoreLeadingWhiteSpace=True, comment="#"
+            )
             if not has_header:
                 n = len(df.columns)
                 if n not in (3, 4):
@@ -191,7 +197,7 @@ def read_ratings(spark: SparkSession, source: DataFrame | str | os.PathLike) -> 
         F.col(f"`{cols['user']}`").alias("user"),
         F.col(f"`{cols['item']}`").alias("item"),
         F.col(f"`{cols['rating']}`").cast("string").alias("raw_rating"),
-        F.col(f"`{cols['rating']}`").cast("double").alias("rating"),
+        F.col(f"`{cols['rating']}`").try_cast("double").alias("rating"),  # bad text -> null, named below
     ).withMetadata("rating", {"source_column": cols["rating"], "source": name})
 
 
@@ -407,10 +413,12 @@ def fit_spark(
             if progress is not None and alive and progress(job.snapshot(start, max_iter)):
                 cancelled = True
                 job.cancel()
-    except BaseException:
+    except BaseException:  # e.g. a Stop in the dashboard interrupting the progress callback
         job.cancel()
+        worker.join(_CANCEL_WAIT)
         raise
     if cancelled:
+        worker.join(_CANCEL_WAIT)  # the cancelled jobs end with the worker; the session is free again after
         raise SparkFitCancelled("training stopped: the Spark jobs were cancelled and the model is unchanged")
     if "error" in outcome:
         raise outcome["error"]
@@ -432,6 +440,102 @@ def fit_spark(
     return model
 
 
+@dataclass
+class _Prepared:
+    """The training targets in Spark (item_pos, user_pos, target) and what the driver knows about them."""
+
+    train: DataFrame
+    items: pd.Index
+    users: pd.Index
+    offsets: np.ndarray
+    item_means: np.ndarray
+    global_mean: float
+    ratings: Ratings
+    cost: Callable[[np.ndarray, np.ndarray, Any], float]  # (X, Theta, Spark's ALS model) -> J
+
+
+def _prepare_local(spark: SparkSession, model: CollaborativeFiltering, ratings: Ratings) -> _Prepared:
+    """Ratings already on the driver: offsets as the estimator computes them, the cost by SparseObjective."""
+    offsets, global_mean = model._offsets(ratings)
+    targets = np.asarray(ratings.values) - offsets[ratings.item_idx]
+    frame = pd.DataFrame(
+        {
+            "item_pos": np.asarray(ratings.item_idx, dtype=np.int32),
+            "user_pos": np.asarray(ratings.user_idx, dtype=np.int32),
+            "target": targets,
+        }
+    )
+    train = spark.createDataFrame(frame, schema="item_pos int, user_pos int, target double")
+    objective = SparseObjective(
+        ratings.item_idx, ratings.user_idx, targets, ratings.shape, model.lambda_, regularization="weighted"
+    )
+    return _Prepared(
+        train,
+        ratings.items,
+        ratings.users,
+        offsets,
+        ratings.item_means(),
+        global_mean,
+        ratings,
+        lambda X, Theta, _: objective.cost(X, Theta),
+    )
+
+
+def _prepare_in_spark(
+    spark: SparkSession, model: CollaborativeFiltering, data: DataFrame | str | os.PathLike, job: _Job
+) -> _Prepared:
+    """Ratings that stay in Spark: checked, indexed and centred there; labels, counts and means come back."""
+    from pyspark.sql import functions as F
+
+    source = "the DataFrame" if not isinstance(data, (str, os.PathLike)) else os.fspath(data)
+    df = read_ratings(spark, data)
+    job.phase = "indexing"
+    stats = _check_values(df, source)
+    items, item_map = _index_labels(spark, df, "item")
+    users, user_map = _index_labels(spark, df, "user")
+    indexed = df.join(F.broadcast(item_map) if len(items) < 1_000_000 else item_map, "item").join(
+        F.broadcast(user_map) if len(users) < 1_000_000 else user_map, "user"
+    )
+    dup = indexed.groupBy("item_pos", "user_pos").count().filter("count > 1").head()
+    if dup is not None:
+        raise DataFormatError(
+            f"item {items[dup['item_pos']]!r} is rated {dup['count']} times by user {users[dup['user_pos']]!r}: "
+            "each (item, user) pair may be rated once",
+            source=source,
+        )
+    per_item = indexed.groupBy("item_pos").agg(F.count(F.lit(1)).alias("n"), F.avg("rating").alias("mean")).toPandas()
+    n_item = np.zeros(len(items))
+    item_means = np.zeros(len(items))
+    n_item[per_item["item_pos"].to_numpy()] = per_item["n"].to_numpy()
+    item_means[per_item["item_pos"].to_numpy()] = per_item["mean"].to_numpy()
+    per_user = indexed.groupBy("user_pos").count().toPandas()
+    n_user = np.zeros(len(users))
+    n_user[per_user["user_pos"].to_numpy()] = per_user["count"].to_numpy()
+    if model.normalize == "mean":
+        offsets = item_means.copy()
+        means = spark.createDataFrame(
+            pd.DataFrame({"item_pos": np.arange(len(items), dtype=np.int32), "offset": offsets}),
+            schema="item_pos int, offset double",
+        )
+        train = indexed.join(F.broadcast(means), "item_pos").select(
+            "item_pos", "user_pos", (F.col("rating") - F.col("offset")).alias("target")
+        )
+    else:
+        offsets = np.zeros(len(items))
+        train = indexed.select("item_pos", "user_pos", F.col("rating").alias("target"))
+    # Every row here has ratings, so the counts are exactly the weighted penalty's weights.
+    penalty = Penalty(float(model.lambda_), float(model.lambda_), n_item, n_user)
+
+    def cost(X: np.ndarray, Theta: np.ndarray, fitted: Any) -> float:
+        """The same J, its data term summed where the ratings are (Spark's float32 predictions)."""
+        sse = fitted.transform(train).agg(F.sum((F.col("prediction") - F.col("target")) ** 2)).head()[0]
+        return 0.5 * float(sse) + penalty((X, Theta), None)
+
+    empty = np.zeros(0, dtype=np.int32)
+    ratings = Ratings(empty, empty, np.zeros(0), items, users, (stats["lo"], stats["hi"]), allow_empty=True)
+    return _Prepared(train, items, users, offsets, item_means, float(stats["mean"]), ratings, cost)
+
+
 def _fit_in_spark(
     spark: SparkSession,
     model: CollaborativeFiltering,
@@ -444,79 +548,21 @@ def _fit_in_spark(
     """The Spark side of :func:`fit_spark`, run in the worker thread under the fit's job group."""
     from pyspark import StorageLevel
     from pyspark.ml.recommendation import ALS
-    from pyspark.sql import functions as F
 
-    k, lam = int(model.num_features), float(model.lambda_)
-    local = data if isinstance(data, Ratings) else None
-    if local is not None:
-        frame = pd.DataFrame(
-            {
-                "item_pos": np.asarray(local.item_idx, dtype=np.int32),
-                "user_pos": np.asarray(local.user_idx, dtype=np.int32),
-                "rating": np.asarray(local.values),
-            }
-        )
-        indexed = spark.createDataFrame(frame, schema="item_pos int, user_pos int, rating double")
-        items, users = local.items, local.users
-        global_mean = float(local.values.mean())
-        source = "the ratings"
+    if isinstance(data, Ratings):
+        prep = _prepare_local(spark, model, data)
     else:
-        source = "the DataFrame" if not isinstance(data, (str, os.PathLike)) else os.fspath(data)
-        df = read_ratings(spark, data)
-        job.phase = "indexing"
-        stats = _check_values(df, source)
-        global_mean = float(stats["mean"])
-        items, item_map = _index_labels(spark, df, "item")
-        users, user_map = _index_labels(spark, df, "user")
-        indexed = df.join(F.broadcast(item_map) if len(items) < 1_000_000 else item_map, "item").join(
-            F.broadcast(user_map) if len(users) < 1_000_000 else user_map, "user"
-        )
-        dup = indexed.groupBy("item_pos", "user_pos").count().filter("count > 1").head()
-        if dup is not None:
-            raise DataFormatError(
-                f"item {items[dup['item_pos']]!r} is rated {dup['count']} times by user {users[dup['user_pos']]!r}: "
-                "each (item, user) pair may be rated once",
-                source=source,
-            )
-        indexed = indexed.select("item_pos", "user_pos", "rating")
-    indexed = indexed.persist(StorageLevel.MEMORY_AND_DISK)
+        prep = _prepare_in_spark(spark, model, data, job)
+    k = int(model.num_features)
+    train = prep.train.persist(StorageLevel.MEMORY_AND_DISK)
+    blocks = int(num_blocks or spark.sparkContext.defaultParallelism)
     try:
-        job.phase = "indexing"
-        item_stats = indexed.groupBy("item_pos").agg(F.count(F.lit(1)).alias("n"), F.avg("rating").alias("mean"))
-        per_item = item_stats.toPandas()
-        n_items_rated = np.zeros(len(items), dtype=np.int64)
-        item_means = np.zeros(len(items))
-        n_items_rated[per_item["item_pos"].to_numpy()] = per_item["n"].to_numpy()
-        item_means[per_item["item_pos"].to_numpy()] = per_item["mean"].to_numpy()
-        per_user = indexed.groupBy("user_pos").count().toPandas()
-        n_users_rated = np.zeros(len(users), dtype=np.int64)
-        n_users_rated[per_user["user_pos"].to_numpy()] = per_user["count"].to_numpy()
-        offsets = item_means.copy() if model.normalize == "mean" else np.zeros(len(items))
-        if model.normalize == "mean":
-            means = spark.createDataFrame(
-                pd.DataFrame({"item_pos": np.arange(len(items), dtype=np.int32), "offset": offsets}),
-                schema="item_pos int, offset double",
-            )
-            train = indexed.join(F.broadcast(means), "item_pos").select(
-                "item_pos", "user_pos", (F.col("rating") - F.col("offset")).alias("target")
-            )
-        else:
-            train = indexed.select("item_pos", "user_pos", F.col("rating").alias("target"))
-        train = train.persist(StorageLevel.MEMORY_AND_DISK)
-        blocks = int(num_blocks or spark.sparkContext.defaultParallelism)
-        if local is not None:
-            targets = np.asarray(local.values) - offsets[local.item_idx]
-            objective = SparseObjective(
-                local.item_idx, local.user_idx, targets, local.shape, lam, regularization="weighted"
-            )
-        else:  # rows in Spark's data all have ratings, so the counts are the weights
-            penalty = Penalty(lam, lam, n_items_rated.astype(np.float64), n_users_rated.astype(np.float64))
 
-        def fit_once(n_sweeps: int) -> tuple[np.ndarray, np.ndarray, float, Any]:
+        def fit_once(n_sweeps: int) -> tuple[np.ndarray, np.ndarray, float]:
             als = ALS(
                 rank=k,
                 maxIter=n_sweeps,
-                regParam=lam,
+                regParam=float(model.lambda_),
                 userCol="user_pos",
                 itemCol="item_pos",
                 ratingCol="target",
@@ -530,32 +576,16 @@ def _fit_in_spark(
             job.phase = "training"
             fitted = als.fit(train)
             job.phase = "collecting"
-            X = _factors(fitted.itemFactors, len(items), k)
-            Theta = _factors(fitted.userFactors, len(users), k)
+            X = _factors(fitted.itemFactors, len(prep.items), k)
+            Theta = _factors(fitted.userFactors, len(prep.users), k)
             job.phase = "cost"
-            if local is not None:
-                cost = objective.cost(X, Theta)
-            else:  # the same cost, its data term summed where the ratings are
-                sse = fitted.transform(train).agg(F.sum((F.col("prediction") - F.col("target")) ** 2)).head()[0]
-                cost = 0.5 * float(sse) + penalty((X, Theta), None)
-            return X, Theta, cost, fitted
+            return X, Theta, prep.cost(X, Theta, fitted)
 
         costs: list[float] = []
-        if history == "full":
-            for t in range(int(model.max_iter) + 1):
-                job.iteration = t
-                X, Theta, cost, _ = fit_once(t)
-                costs.append(cost)
-        else:
-            X, Theta, cost, _ = fit_once(int(model.max_iter))
+        for t in range(int(model.max_iter) + 1) if history == "full" else [int(model.max_iter)]:
+            job.iteration = t if history == "full" else None
+            X, Theta, cost = fit_once(t)
             costs.append(cost)
-        train.unpersist()
     finally:
-        indexed.unpersist()
-    if local is not None:
-        ratings = local
-    else:
-        lo, hi = float(stats["lo"]), float(stats["hi"])
-        empty = np.zeros(0, dtype=np.int32)
-        ratings = Ratings(empty, empty, np.zeros(0), items, users, (lo, hi), allow_empty=True)
-    return _Fitted(X, Theta, offsets, item_means, global_mean, ratings, costs)
+        train.unpersist()
+    return _Fitted(X, Theta, prep.offsets, prep.item_means, prep.global_mean, prep.ratings, costs)
