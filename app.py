@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from cf_app import data, grid, sidebar, state, training, tuning
+from cf_app import data, engine, grid, sidebar, state, training, tuning
 from cf_app.views import VIEWS, ViewContext
 from cf_core import Ratings
 
@@ -22,6 +22,7 @@ state.init()
 with st.sidebar:
     request = sidebar.dataset_picker()
     params, train_clicked = sidebar.hyperparameters()
+    where = engine.engine_control()
 
 st.title("CF Lab")
 st.caption("Collaborative filtering you can see: Y ≈ X Θᵀ, learned from the rated cells only.")
@@ -58,7 +59,10 @@ def run_training(ratings: Ratings) -> None:
         st.session_state[state.TRAINING] = {"source": ws.source, "iteration": 0}
         progress = training.LiveProgress(bar, st.session_state[state.TRAINING])
         try:
-            result = training.train(ratings, params, fp, progress)
+            if where.is_spark:  # Spark's job progress in the same bar; Stop cancels its job group
+                result = engine.train_on_spark(ratings, params, fp, where, bar)
+            else:
+                result = training.train(ratings, params, fp, progress)
         except Exception as exc:  # e.g. a validation share too large for the data: say so, keep results
             st.session_state[state.TRAINING] = None
             status.update(label="Training failed", state="error")
