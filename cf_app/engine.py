@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+import numpy as np
 import streamlit as st
 
 from cf_core import Ratings, train_test_split
@@ -86,12 +87,13 @@ def engine_control() -> Engine:
 @st.cache_resource(show_spinner=False, max_entries=1)
 def _session(master: str):
     """One Spark session for the app process; asking for another master stops the previous one."""
-    from pyspark.sql import SparkSession
+    from pyspark import SparkContext
 
     from cf_core.spark import spark_session
 
-    running = SparkSession.getActiveSession()
-    if running is not None and running.sparkContext.master != master:
+    # The process's running context, whichever thread made it (getActiveSession is per thread).
+    running = SparkContext._active_spark_context
+    if running is not None and running.master != master:
         running.stop()
     spark = spark_session(master, **{"spark.ui.showConsoleProgress": "false", "spark.sql.shuffle.partitions": "8"})
     spark.sparkContext.setLogLevel("ERROR")
@@ -158,7 +160,7 @@ def train_on_spark(ratings: Ratings, params: Params, fingerprint: str, engine: E
     seconds = time.perf_counter() - start
     history = None
     if validation is not None:  # Spark gives one point, the end: the training RMSE beside the validation one
-        history = model.validation_history_ * 0 + model._rmse(train)
+        history = np.array([model._rmse(train)])
     result = TrainResult(model, params, fingerprint, validation, history, seconds)
     _spark_results(fingerprint, params, engine.master, result)
     result.ratings = ratings

@@ -98,7 +98,8 @@ def spark_unavailable_reason() -> str | None:
 def spark_session(master: str = "local[*]", *, app_name: str = "CF Lab", **config: str) -> SparkSession:
     """Get or create the process's SparkSession for ``master`` (``local[*]``, ``spark://host:7077``, ``yarn``...).
 
-    Spark allows one session per process, so an existing one is returned as it is (its master wins).
+    Spark allows one session per process, so an existing one is returned (its master wins; Spark applies
+    what it can of ``config`` to it).
     A session created here gets a temporary checkpoint directory, which Spark's ALS needs beyond
     ~20 sweeps; ``config`` adds any other Spark settings (e.g. ``spark.driver.memory``).
     """
@@ -107,9 +108,6 @@ def spark_session(master: str = "local[*]", *, app_name: str = "CF Lab", **confi
         raise RuntimeError(f"Spark is not available: {reason}")
     from pyspark.sql import SparkSession
 
-    active = SparkSession.getActiveSession()
-    if active is not None:
-        return active
     builder = SparkSession.builder.appName(app_name).master(master)
     for key, value in config.items():
         builder = builder.config(key, value)

@@ -34,12 +34,23 @@ def _choose_spark(page, idle) -> None:
     sidebar = page.get_by_test_id("stSidebar")
     sidebar.get_by_text("Spark", exact=True).click()
     idle(page)
-    assert sidebar.get_by_label("Spark master URL").input_value() == "local[*]"
+    assert sidebar.get_by_role("textbox", name="Spark master URL").input_value() == "local[*]"
 
 
 def _pick_dataset(page, idle, option: str) -> None:
-    page.get_by_role("combobox", name="Dataset", exact=True).click()
-    page.get_by_role("option", name=option).first.click()
+    """Choose a dataset; on a busy machine the list may not open on the first click, so try again."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    idle(page)
+    for attempt in range(3):
+        page.get_by_role("combobox", name="Dataset", exact=True).click()
+        try:
+            page.get_by_role("option", name=option).first.click(timeout=20_000)
+            break
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
+            page.keyboard.press("Escape")
     page.wait_for_timeout(300)
     idle(page)
 
