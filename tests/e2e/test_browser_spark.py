@@ -18,7 +18,7 @@ from tools.browser import TRAINED, exceptions
 pytestmark = pytest.mark.e2e
 
 SPARK_PROGRESS = re.compile(r"Spark \(local\[\*\]\) · (reading|indexing|training|collecting|cost) ·")
-FIT_TIMEOUT = 300_000  # ms: the server's first Spark start included
+FIT_TIMEOUT = 900_000  # ms: the server's first Spark start included, on a machine shared with other jobs
 
 
 @pytest.fixture(autouse=True)
@@ -64,14 +64,14 @@ def _train_showing_progress(page, idle) -> None:
 
 
 def test_spark_trains_the_lecture_grid_and_a_100k_set(page, app_url, idle) -> None:
-    page.goto(f"{app_url}/?p_iter=10&p_seed=7")
+    page.goto(f"{app_url}/?p_iter=5&p_seed=7")
     idle(page)
     _choose_spark(page, idle)
 
     _train_showing_progress(page, idle)
     page.get_by_role("tab", name="Cost curve").click()
     idle(page)
-    assert page.get_by_text(re.compile("Spark ALS ran 10 sweeps")).first.is_visible()
+    assert page.get_by_text(re.compile("Spark ALS ran 5 sweeps")).first.is_visible()
 
     _pick_dataset(page, idle, "Synthetic, MovieLens 100k shape")
     _train_showing_progress(page, idle)
@@ -89,7 +89,7 @@ def test_stop_cancels_a_spark_fit_and_spark_is_free_again(page, app_url, idle) -
     page.get_by_role("button", name="Train", exact=True).click()
     page.get_by_text(re.compile(r"Spark \(local\[\*\]\) · training ·")).first.wait_for(timeout=FIT_TIMEOUT)
     page.get_by_role("button", name="Stop training").click()
-    page.get_by_text(re.compile("Training was stopped")).first.wait_for(timeout=60_000)
+    page.get_by_text(re.compile("Training was stopped")).first.wait_for(timeout=FIT_TIMEOUT)
     idle(page)
     assert page.get_by_text(TRAINED).count() == 0
 
