@@ -11,7 +11,9 @@ regularization="weighted", method="als", normalize="mean")`` for 10 sweeps:
   term summed in Spark). Starting the JVM and session is reported apart. Spark gets ``spark.driver.memory``
   (``--driver-memory``, default 4g): in local mode the driver JVM is also the executor.
 
-Peak memory: the Python process's peak resident size (VmHWM; the count restarted after the data is made),
+CPU seconds: what the fit used of the machine's cores (for Spark, the driver's Python plus the JVM, which in
+local mode is driver and executors): on a shared machine this is steadier than wall time, and it is the
+basis of docs/scaling.md's projection. Peak memory: the Python process's peak resident size (VmHWM; the count restarted after the data is made),
 and for Spark also the JVM's (driver + executors in local mode). Costs are CF Lab's weighted cost of each
 result on the same data; the two engines start from different random factors, so they agree closely, not
 exactly. On one 2-core machine Spark is slower than the local fit by design: it shuffles the ratings
@@ -53,6 +55,13 @@ def _vm(pid: int | str, field: str) -> float:
     return 0.0
 
 
+def _cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far: less at the mercy of other jobs than wall time."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _reset_peak() -> None:
     try:
         with open("/proc/self/clear_refs", "w") as f:
@@ -84,9 +93,10 @@ def run_one(engine: str, size: str, parquet: str, driver_memory: str) -> dict:
     if engine == "local":
         model = _model()
         _reset_peak()
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         model.fit(ratings)
         out["fit_s"] = time.perf_counter() - start
+        out["cpu_s"] = time.process_time() - cpu
         out["cost"] = float(model.cost_history_[-1])
         out["py_peak_mb"] = _vm("self", "VmHWM")
         return out
@@ -107,9 +117,10 @@ def run_one(engine: str, size: str, parquet: str, driver_memory: str) -> dict:
     out["session_s"] = time.perf_counter() - start
     jvm_pid = spark.sparkContext._gateway.proc.pid
     _reset_peak()
-    start = time.perf_counter()
+    start, cpu, jvm_cpu = time.perf_counter(), time.process_time(), _cpu_s(jvm_pid)
     model = fit_spark(_model(), parquet, spark=spark)
     out["fit_s"] = time.perf_counter() - start
+    out["cpu_s"] = time.process_time() - cpu + _cpu_s(jvm_pid) - jvm_cpu  # the driver's Python and the JVM
     out["cost"] = float(model.cost_history_[-1])
     out["py_peak_mb"] = _vm("self", "VmHWM")
     out["jvm_peak_mb"] = _vm(jvm_pid, "VmHWM")
@@ -158,18 +169,22 @@ def main() -> None:
                     rows.append({"engine": engine, "size": size, "error": exc.stderr.strip().splitlines()[-1]})
                 print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
     print(f"k={K}, lambda={LAMBDA} (weighted), {SWEEPS} ALS sweeps, item-mean normalization; {os.cpu_count()} CPUs\n")
-    print("| data | engine | fit s | session start s | s per 1M ratings | Python peak MB | JVM peak MB | final cost |")
-    print("|---|---|---|---|---|---|---|---|")
+    print(
+        "| data | engine | fit s | CPU s | session start s | CPU s per 1M ratings x sweep | Python peak MB | "
+        "JVM peak MB | final cost |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         name = "CF Lab ALS, n_jobs=2" if r["engine"] == "local" else "Spark local[2] (reads Parquet)"
         if "error" in r:
-            print(f"| {r['size']} | {name} | {r['error']} | | | | | |")
+            print(f"| {r['size']} | {name} | {r['error']} | | | | | | |")
             continue
-        per_m = r["fit_s"] / (r["ratings"] / 1e6)
+        cpu = f"{r['cpu_s']:.1f}" if "cpu_s" in r else ""
+        per = f"{r['cpu_s'] / (r['ratings'] / 1e6) / SWEEPS:.2f}" if "cpu_s" in r else ""
         session = f"{r['session_s']:.1f}" if "session_s" in r else ""
         jvm = f"{r['jvm_peak_mb']:.0f}" if "jvm_peak_mb" in r else ""
         print(
-            f"| {r['size']} | {name} | {r['fit_s']:.1f} | {session} | {per_m:.2f} | {r['py_peak_mb']:.0f} | {jvm} | "
+            f"| {r['size']} | {name} | {r['fit_s']:.1f} | {cpu} | {session} | {per} | {r['py_peak_mb']:.0f} | {jvm} | "
             f"{r['cost']:.6g} |"
         )
 
