@@ -12,13 +12,13 @@ regularization="weighted", method="als", normalize="mean")`` for 10 sweeps:
   (``--driver-memory``, default 4g): in local mode the driver JVM is also the executor.
 
 CPU seconds: what the fit used of the machine's cores (for Spark, the driver's Python plus the JVM, which in
-local mode is driver and executors): on a shared machine this is steadier than wall time, and it is the
-basis of docs/scaling.md's projection. Peak memory: the Python process's peak resident size (VmHWM; the count restarted after the data is made),
-and for Spark also the JVM's (driver + executors in local mode). Costs are CF Lab's weighted cost of each
-result on the same data; the two engines start from different random factors, so they agree closely, not
-exactly. On one 2-core machine Spark is slower than the local fit by design: it shuffles the ratings
-between blocks every sweep and pays a scheduler per stage. Spark's point is that the same model runs where
-data too large for one machine lives (see docs/scaling.md).
+local mode is driver and executors): on a shared machine this is steadier than wall time, and it is the basis
+of docs/scaling.md's projection. Peak memory: the Python process's peak resident size (VmHWM; the count
+restarted after the data is made), and for Spark also the JVM's (driver + executors in local mode). Costs are
+CF Lab's weighted cost of each result on the same data; the two engines start from different random factors,
+so they agree closely, not exactly. On one 2-core machine Spark is slower than the local fit by design: it
+shuffles the ratings between blocks every sweep and pays a scheduler per stage. Spark's point is that the same
+model runs where data too large for one machine lives (see docs/scaling.md).
 
     python benchmarks/bench_spark.py [--sizes 1m,10m] [--timeout 1800] [--driver-memory 4g]
 """
