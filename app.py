@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from cf_app import data, fit_queue, grid, literal, runtime, sidebar, state, training, tuning
+from cf_app import data, engine, fit_queue, grid, literal, runtime, sidebar, state, training, tuning
 from cf_app.views import VIEWS, ViewContext
 from cf_core import Ratings
 
@@ -23,6 +23,7 @@ state.init()
 with st.sidebar:
     request = sidebar.dataset_picker()
     params, train_clicked = sidebar.hyperparameters()
+    where = engine.engine_control()
 
 st.title("CF Lab")
 st.caption("Collaborative filtering you can see: Y ≈ X Θᵀ, learned from the rated cells only.")
@@ -70,11 +71,17 @@ def run_training(pending: training.PendingFit) -> None:
             st.session_state[state.TRAINING] = {"source": pending.source, "iteration": 0}
             progress = training.LiveProgress(bar, st.session_state[state.TRAINING])
             try:
-                result = training.fit_pending(pending, progress)
+                if pending.engine is not None and pending.engine.is_spark:  # Spark's job progress; Stop cancels
+                    result = engine.train_on_spark(
+                        pending.ratings, pending.params, pending.fingerprint, pending.engine, bar
+                    )
+                else:
+                    result = training.fit_pending(pending, progress)
             except Exception as exc:  # e.g. a validation share too large for the data: say so, keep results
                 st.session_state[state.TRAINING] = None
                 status.update(label="Training failed", state="error")
-                st.error(f"Training failed: {exc}" if isinstance(exc, ValueError) else f"Training failed ({exc!r}).")
+                why = f"Training failed: {exc}" if isinstance(exc, ValueError) else f"Training failed ({exc!r})."
+                st.error(literal.md(why))
                 return
             st.session_state[state.TRAINING] = None
             waited = training.queued_seconds(pending)
@@ -82,6 +89,8 @@ def run_training(pending: training.PendingFit) -> None:
             model = result.model
             final = f"{model.n_iter_} iterations, final cost {model.cost_history_[-1]:.5g}"
             label = f"Trained in {result.seconds:.2f} s{queued}: {final}"
+            if result.from_cache:  # a Spark fit done before (local ones are looked up before queueing)
+                label = f"Same data and parameters as an earlier run: result from the cache ({final})"
             if target is not None:
                 show_trained(result, target)
             bar.progress(1.0, text=label)
@@ -103,7 +112,8 @@ if train_clicked:
         st.warning("Cannot train on an empty grid: rate at least one item first.")
     else:
         fp = ws.fingerprint if current is ws.working else data.fingerprint(current)
-        cached = training.cached_result(current, params, fp)
+        # A local result is no Spark result (another engine, another model): Spark has its own cache.
+        cached = None if where.is_spark else training.cached_result(current, params, fp)
         if cached is not None:  # no fit needed, so no queue either
             if (earlier := training.pending_fit()) is not None:
                 training.finish(earlier, reason="replaced")
@@ -112,7 +122,7 @@ if train_clicked:
             st.success(f"Same data and parameters as an earlier run: result from the cache ({final})")
         else:
             try:
-                training.enqueue(current, params, fp, ws.source, ws.title)
+                training.enqueue(current, params, fp, ws.source, ws.title, engine=where)
             except fit_queue.FitRefused as exc:
                 st.error(f"Cannot train on this server: {exc}")
 

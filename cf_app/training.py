@@ -18,6 +18,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import streamlit as st
@@ -230,6 +231,7 @@ class PendingFit:
     fingerprint: str
     source: str  # the workspace the result belongs to
     title: str
+    engine: Any = None  # where it runs: a cf_app.engine.Engine (None: this process)
 
 
 def fit_cost(ratings: Ratings, params: Params) -> int:
@@ -250,7 +252,9 @@ def pending_fit() -> PendingFit | None:
     return st.session_state.get(state.QUEUED)
 
 
-def enqueue(ratings: Ratings, params: Params, fingerprint: str, source: str, title: str) -> PendingFit:
+def enqueue(
+    ratings: Ratings, params: Params, fingerprint: str, source: str, title: str, engine: Any = None
+) -> PendingFit:
     """Queue a fit of ``ratings`` with ``params`` for this session; raises FitRefused over the memory budget.
 
     Pressing Train again while queued changes what will be fitted and keeps the place in the line.
@@ -269,7 +273,7 @@ def enqueue(ratings: Ratings, params: Params, fingerprint: str, source: str, tit
         if old is not None:
             finish(old, reason="replaced")
         ticket = queue.submit(cost, alive=_session_alive())
-    pending = PendingFit(ticket, ratings, params, fingerprint, source, title)
+    pending = PendingFit(ticket, ratings, params, fingerprint, source, title, engine)
     st.session_state[state.QUEUED] = pending
     return pending
 

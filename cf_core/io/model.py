@@ -237,6 +237,7 @@ def load_model(source: Source, *, name: str | None = None, limits: Limits | None
             items,
             users,
             tuple(scale) if scale_given else None,
+            allow_empty=True,  # a model trained where the ratings live (cf_core.spark) is saved without them
         )
     except ValueError as err:
         raise DataFormatError(f"the saved training ratings are inconsistent: {err}", source=name) from None
