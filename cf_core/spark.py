@@ -36,7 +36,8 @@ import numpy as np
 import pandas as pd
 
 from .estimator import CollaborativeFiltering
-from .io import DataFormatError, _header_roles
+from .io import DataFormatError
+from .io.long import header_roles
 from .objective import Penalty, SparseObjective
 from .ratings import Ratings, natural_order
 
@@ -136,7 +137,7 @@ def _csv_layout(spark: SparkSession, path: str) -> tuple[str, bool]:
     if line.count(sep) == 0:
         sep = ","
     fields = [f.strip().strip('"') for f in line.split(sep)]
-    roles = _header_roles(fields)
+    roles = header_roles(fields)
     third = fields[2] if len(fields) > 2 else ""
     try:
         float(third)
@@ -180,7 +181,7 @@ def read_ratings(spark: SparkSession, source: DataFrame | str | os.PathLike) -> 
                         line=1,
                     )
                 df = df.toDF(*["user", "item", "rating", "timestamp"][:n])
-    roles = _header_roles(list(df.columns))
+    roles = header_roles(list(df.columns))
     missing = [r for r in ("user", "item", "rating") if r not in roles]
     if missing:
         raise DataFormatError(

@@ -14,7 +14,7 @@ import pytest
 import streamlit.config
 from streamlit.testing.v1 import AppTest
 
-from cf_app import state
+from cf_app import literal, state
 from cf_app.views import labels as view_labels
 from cf_core import samples
 from cf_core.io import save_ratings
@@ -308,7 +308,7 @@ def test_a_validation_share_the_data_cannot_spare_is_an_error_not_a_traceback():
     edit(at, {0: {"user 1": 4.0}})
     at.slider(key="p_validation").set_value(50)
     train(at)
-    assert any(e.startswith("Training failed: cannot hold out") for e in errors(at))
+    assert any(e.startswith(literal.md("Training failed: cannot hold out")) for e in errors(at))
     assert workspace(at).result is None
 
 
