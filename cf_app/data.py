@@ -9,7 +9,7 @@ of a 1M-rating set is never turned into a dense grid.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -38,7 +38,6 @@ __all__ = [
     "rename_label",
     "remove_label",
     "unrated_labels",
-    "unreadable_edits",
     "slice_ratings",
     "ratings_csv",
     "table_csv",
@@ -255,20 +254,6 @@ def merge_slice(ratings: Ratings, item_pos: np.ndarray, user_pos: np.ndarray, ed
         ratings.rating_scale,
         allow_empty=True,
     )
-
-
-def unreadable_edits(delta: Mapping[str, Any] | None, grid: pd.DataFrame) -> list[str]:
-    """Cells typed into the editor that are not numbers, as "item 'x', user 'y': 'abc'".
-
-    Streamlit's editor passes such a cell on as empty (it cannot parse it as a float), so the returned
-    grid alone would silently drop it; its edit state (``st.session_state[key]``) still has what was typed.
-    """
-    found: list[str] = []
-    for row, cells in ((delta or {}).get("edited_rows") or {}).items():
-        for column, value in cells.items():
-            if isinstance(value, str) and value.strip() and np.isnan(_numeric_cells(pd.DataFrame([[value]]))[0, 0]):
-                found.append(f"item {grid.index[int(row)]!r}, user {column!r}: {value!r}")
-    return found
 
 
 def _labels(ratings: Ratings, kind: str) -> pd.Index:

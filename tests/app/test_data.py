@@ -154,13 +154,6 @@ def test_grid_downloads_read_back_as_the_same_ratings(lecture):
     assert load_ratings(data.ratings_csv(part), format="wide") == part
 
 
-def test_unreadable_edits_names_typed_text_but_not_numbers_or_clears(lecture):
-    grid = data.slice_frame(lecture, np.arange(5), np.arange(4))
-    delta = {"edited_rows": {1: {"Carol": "lots", "Bob": "4"}, 2: {"Alice": None, "Dave": " "}, 0: {"Bob": 2.5}}}
-    assert data.unreadable_edits(delta, grid) == ["item 'Romance forever', user 'Carol': 'lots'"]
-    assert data.unreadable_edits(None, grid) == []
-
-
 def test_read_upload_uses_the_name_and_reports_how_it_read():
     r, report = data.read_upload(b"196\t242\t3\t881250949\n186\t302\t3\t891717742\n", "u.data")
     assert report.format == "movielens" and report.name == "u.data" and list(r.users) == [186, 196]
