@@ -217,14 +217,16 @@ def data_size(ratings: Ratings | None) -> str:
 
 def _defaults_for_data() -> str:
     """Set k, lambda and normalization to the defaults of the data on screen when its size class changes
-    (widgets are written before they are drawn). The first run keeps what the URL asked for."""
+    (widgets are written before they are drawn). Only settings still at the previous size's default move:
+    what the person chose (a slider they moved, a shared link's k) stays. The first run keeps the URL's."""
     ws = state.active()
     size = data_size(ws.working if ws is not None else None)
     previous = st.session_state.get(DEFAULTS_FOR)
     st.session_state[DEFAULTS_FOR] = size
     if previous is not None and previous != size:
         for key, value in SIZE_DEFAULTS[size].items():
-            st.session_state[key] = value
+            if st.session_state.get(key, SIZE_DEFAULTS[previous][key]) == SIZE_DEFAULTS[previous][key]:
+                st.session_state[key] = value
     return size
 
 

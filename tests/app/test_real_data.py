@@ -67,6 +67,15 @@ def test_lecture_keeps_the_course_defaults_and_large_data_gets_its_own_with_a_re
     assert not any("Large data" in c.value for c in at.sidebar.caption)
 
 
+def test_a_chosen_setting_stays_when_the_data_size_changes():
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.query_params["p_features"] = "50"
+    at.run()
+    open_sample(at, "synthetic-100k")
+    # k was chosen (50, not the lecture default 2) and stays; lambda and normalization were defaults and follow.
+    assert hyperparameters(at) == (50, 10.0, "Learned biases")
+
+
 def test_a_shared_link_keeps_its_settings_on_first_load():
     at = AppTest.from_file(APP, default_timeout=180)
     at.query_params["p_features"] = "7"
