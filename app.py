@@ -23,7 +23,7 @@ state.init()
 with st.sidebar:
     request = sidebar.dataset_picker()
     params, train_clicked = sidebar.hyperparameters()
-    where = engine.engine_control()
+    where = engine.engine_control(params.normalize)
 
 st.title("CF Lab")
 st.caption("Collaborative filtering you can see: Y ≈ X Θᵀ, learned from the rated cells only.")

@@ -50,8 +50,12 @@ def _pyspark_missing() -> str | None:
     return spark_unavailable_reason()
 
 
-def engine_control() -> Engine:
-    """The sidebar's Engine choice (below the model form; changing it does not retrain)."""
+def engine_control(normalize: str | None = None) -> Engine:
+    """The sidebar's Engine choice (below the model form; changing it does not retrain).
+
+    ``normalize`` is the sidebar's normalization: Spark's ALS learns no biases, so with learned biases
+    chosen the control says what to change before Train is pressed, not only after the fit fails.
+    """
     st.subheader("Engine")
     missing = _pyspark_missing()
     if missing:
@@ -81,6 +85,11 @@ def engine_control() -> Engine:
         "Spark's ALS minimizes the weighted-λ cost (each row's penalty times its number of ratings), with "
         "item-mean or no normalization; the optimizer setting is not used, and the cost is known only at the end."
     )
+    if normalize == "biases":
+        st.warning(
+            "Spark's ALS learns no biases: set Normalization to Item mean or None to train on Spark "
+            "(with Learned biases, Train says so and trains nothing)."
+        )
     return Engine("spark", master or DEFAULT_MASTER)
 
 

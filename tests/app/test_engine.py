@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from cf_app import state
 from cf_app.engine import SparkLiveProgress, spark_progress_text
 from cf_core.spark import SparkProgress, spark_unavailable_reason
 
@@ -47,4 +48,17 @@ def test_engine_is_local_by_default_and_spark_asks_for_a_master_url() -> None:
     assert engine.value == "Local" and not at.sidebar.text_input
     engine.set_value("Spark").run()
     assert at.sidebar.text_input(key="engine_master").value == "local[*]"
+    assert not at.exception
+
+
+@pytest.mark.skipif(spark_unavailable_reason() is not None, reason="pyspark or Java missing: no Spark option shown")
+def test_spark_with_learned_biases_says_what_to_change_before_train() -> None:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.sidebar.radio(key="engine").set_value("Spark").run()
+    assert not any("learns no biases" in w.value for w in at.sidebar.warning)
+    # MovieLens-size data starts with learned biases (cf_app.sidebar's size defaults).
+    at.selectbox(key=state.SOURCE_PICKER).set_value("synthetic-100k").run()
+    assert at.sidebar.radio(key="p_normalize").value == "Learned biases"
+    assert any("learns no biases" in w.value for w in at.sidebar.warning)
     assert not at.exception

@@ -55,6 +55,14 @@ def _pick_dataset(page, idle, option: str) -> None:
     idle(page)
 
 
+def _item_mean_normalization(page, idle) -> None:
+    """Large data starts with learned biases, which Spark's ALS cannot fit (the sidebar says so): item means."""
+    sidebar = page.get_by_test_id("stSidebar")
+    assert sidebar.get_by_text("Spark's ALS learns no biases").first.is_visible()
+    sidebar.get_by_text("Item mean (course)", exact=True).click()  # in the model form: Train submits it
+    idle(page)
+
+
 def _train_showing_progress(page, idle) -> None:
     page.get_by_role("button", name="Train", exact=True).click()
     page.get_by_text(SPARK_PROGRESS).first.wait_for(timeout=FIT_TIMEOUT)
@@ -74,6 +82,7 @@ def test_spark_trains_the_lecture_grid_and_a_100k_set(page, app_url, idle) -> No
     assert page.get_by_text(re.compile("Spark ALS ran 5 sweeps")).first.is_visible()
 
     _pick_dataset(page, idle, "Synthetic, MovieLens 100k shape")
+    _item_mean_normalization(page, idle)
     _train_showing_progress(page, idle)
     page.get_by_role("tab", name="Recommendations").click()
     idle(page)
@@ -85,6 +94,7 @@ def test_stop_cancels_a_spark_fit_and_spark_is_free_again(page, app_url, idle) -
     idle(page)
     _choose_spark(page, idle)
     _pick_dataset(page, idle, "Synthetic, MovieLens 100k shape")
+    _item_mean_normalization(page, idle)
 
     page.get_by_role("button", name="Train", exact=True).click()
     page.get_by_text(re.compile(r"Spark \(local\[\*\]\) · training ·")).first.wait_for(timeout=FIT_TIMEOUT)
