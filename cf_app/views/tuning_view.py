@@ -16,7 +16,7 @@ import streamlit as st
 
 from cf_core import Ratings, train_test_split
 
-from .. import tuning
+from .. import fit_queue, tuning
 from ..sidebar import LAMBDAS
 from . import ViewContext
 
@@ -212,10 +212,44 @@ def _other_settings(params: Any) -> str:
 def _run_sweep(
     ctx: ViewContext, ks: list[int], lambdas: list[float], iters: int, bias_lambdas: list[float] | None = None
 ) -> None:
-    params = ctx.result.params
     train, val, split = _sweep_data(ctx)
     total = len(ks) * len(lambdas) * max(len(bias_lambdas or []), 1)
     bar = st.progress(0.0, text=f"Sweep: 0 / {total} fits")
+    # A sweep is fits too: it holds one slot of the server's fit queue while its fits run one by one.
+    queue = fit_queue.shared_queue()
+    try:
+        ticket = queue.submit(fit_queue.estimate_fit_bytes(train.n_ratings, train.n_items, train.n_users, max(ks)))
+    except fit_queue.FitRefused as exc:
+        bar.empty()
+        st.error(f"Cannot run the sweep on this server: {exc}")
+        return
+    try:
+        while not queue.wait(ticket, 1.0):
+            position = queue.status(ticket)
+            if position.state != fit_queue.WAITING:
+                bar.empty()
+                st.warning("The sweep left the server's fit queue before its turn; run it again.")
+                return
+            bar.progress(0.0, text=f"Sweep: waiting for a free fit slot, {position.describe()}")  # Stop point
+        queue.start(ticket)
+        _sweep_in_slot(ctx, train, val, split, ks, lambdas, iters, bias_lambdas, bar, total)
+    finally:
+        queue.release(ticket, "done")
+
+
+def _sweep_in_slot(
+    ctx: ViewContext,
+    train: Ratings,
+    val: Ratings,
+    split: str,
+    ks: list[int],
+    lambdas: list[float],
+    iters: int,
+    bias_lambdas: list[float] | None,
+    bar: Any,
+    total: int,
+) -> None:
+    params = ctx.result.params
     start = time.perf_counter()
 
     def progress(done: int, total: int, row: dict) -> None:

@@ -294,3 +294,45 @@ def test_a_shared_link_sets_bias_lambda_and_the_weighted_penalty():
     assert not at.exception
     (run,) = tuning.run_history(at.session_state)
     assert (run.lambda_, run.bias_lambda, run.regularization, run.normalize) == (0.1, 3.0, "weighted", "biases")
+
+
+def test_a_sweep_waits_for_a_slot_of_the_servers_fit_queue():
+    """A sweep is fits too: with the only slot held elsewhere it waits, then runs when the slot frees."""
+    import threading
+    import time
+
+    from cf_app import fit_queue, training
+
+    at, key = app_with("movies-small", "Tuning")
+    at.multiselect(key=f"{key}_sweep_k").set_value([1])
+    at.multiselect(key=f"{key}_sweep_lam").set_value([1.0])
+    at.number_input(key=f"{key}_sweep_iter").set_value(5)
+    queue = fit_queue.FitQueue(max_fits=1)
+    old = fit_queue.set_shared_queue(queue)
+    try:
+        other = queue.submit()
+        queue.start(other)
+        released: list[float] = []
+
+        def release_other() -> None:
+            released.append(time.monotonic())
+            queue.release(other, "done")
+
+        tickets: list[fit_queue.Ticket] = []
+        submit = queue.submit
+        queue.submit = lambda *a, **kw: tickets.append(submit(*a, **kw)) or tickets[-1]  # type: ignore[method-assign]
+        started: list[float] = []
+        start = queue.start
+        queue.start = lambda t: started.append(time.monotonic()) or start(t)  # type: ignore[method-assign]
+        releaser = threading.Timer(2.0, release_other)
+        releaser.start()
+        at.button(key=f"FormSubmitter:{key}_sweep_form-Run sweep").click().run()
+        releaser.join()
+        assert not at.exception
+        assert len(at.session_state[tuning_view.SWEEP_KEY]["results"]) == 1
+        assert len(tickets) == 1 and len(started) == 1  # the sweep took one ticket for all its fits
+        assert started[0] >= released[0]  # it started only once the other fit gave the slot up
+        assert queue.counts() == (0, 0)  # and gave its own slot back
+    finally:
+        fit_queue.set_shared_queue(old)
+        training._result_store.clear()
