@@ -24,6 +24,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TypeVar
 
 __all__ = [
     "FitQueue",
@@ -60,16 +61,32 @@ def estimate_fit_bytes(n_ratings: int, n_items: int, n_users: int, num_features:
     return BYTES_PER_RATING * n_ratings + BYTES_PER_PARAMETER * n_parameters
 
 
+N = TypeVar("N", int, float)
+
+
+def _positive_setting(name: str, parse: Callable[[str], N], expected: str, why_positive: str) -> N | None:
+    """The environment variable ``name`` parsed as a positive number, None when unset.
+
+    A server setting that is wrong must stop the server with a message naming the variable, not fall back.
+    """
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        n = parse(value)
+    except ValueError:
+        raise ValueError(f"{name}={value!r}: expected {expected}") from None
+    if n <= 0:
+        raise ValueError(f"{name}={value!r}: {why_positive}")
+    return n
+
+
 def default_max_fits() -> int:
     """``CF_LAB_MAX_FITS`` if set, else the number of CPUs this process may use."""
-    value = os.environ.get(MAX_FITS_ENV, "").strip()
-    if value:
-        try:
-            n = int(value)
-        except ValueError:
-            raise ValueError(f"{MAX_FITS_ENV}={value!r}: expected a whole number of fits, e.g. 2") from None
-        if n < 1:
-            raise ValueError(f"{MAX_FITS_ENV}={value!r}: at least one fit must be allowed to run")
+    n = _positive_setting(
+        MAX_FITS_ENV, int, "a whole number of fits, e.g. 2", "at least one fit must be allowed to run"
+    )
+    if n is not None:
         return n
     try:
         return max(1, len(os.sched_getaffinity(0)))
@@ -94,14 +111,8 @@ def default_memory_budget() -> int | None:
     Half, because the sessions' own data, results and uploads live in the same process and grow too.
     None (no budget) only where the available memory cannot be read.
     """
-    value = os.environ.get(MEMORY_BUDGET_ENV, "").strip()
-    if value:
-        try:
-            mb = float(value)
-        except ValueError:
-            raise ValueError(f"{MEMORY_BUDGET_ENV}={value!r}: expected megabytes, e.g. 2000") from None
-        if mb <= 0:
-            raise ValueError(f"{MEMORY_BUDGET_ENV}={value!r}: the budget must be positive")
+    mb = _positive_setting(MEMORY_BUDGET_ENV, float, "megabytes, e.g. 2000", "the budget must be positive")
+    if mb is not None:
         return int(mb * 2**20)
     available = available_memory()
     return available // 2 if available is not None else None

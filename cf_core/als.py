@@ -13,6 +13,7 @@ rows, the other the same entries transposed (built once per objective and kept o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,22 +48,7 @@ class _Rows:
 
         ``weights`` scale each row's penalty (the weighted regularization), None for the textbook one.
         """
-        n_rows = len(self.indptr) - 1
-        biased = other_bias is not None
-        out = np.empty((n_rows, F.shape[1]))
-        out_bias = np.empty(n_rows) if biased else _NO_BIAS
-        bias_in = np.ascontiguousarray(other_bias, dtype=np.float64) if biased else _NO_BIAS
-        F = np.ascontiguousarray(F, dtype=np.float64)
-        row_weights = _NO_BIAS if weights is None else weights
-
-        def run(p: int) -> None:
-            ridge_rows(
-                self.indptr, self.indices, self.targets, F, bias_in, biased, lambda_, bias_lambda, row_weights,
-                self.parts[p], self.parts[p + 1], out, out_bias,
-            )  # fmt: skip
-
-        run_parts(run, len(self.parts) - 1)
-        return out, (out_bias if biased else None)
+        return self._every_row(ridge_rows, F, other_bias, lambda_, bias_lambda, weights)
 
     def cg_solve(
         self,
@@ -76,20 +62,37 @@ class _Rows:
         steps: int,
     ) -> tuple[np.ndarray, np.ndarray | None]:
         """Like :meth:`solve`, but ``steps`` conjugate-gradient steps per row from ``current`` (and its biases)."""
+        cur_bias = np.ascontiguousarray(current_bias, dtype=np.float64) if other_bias is not None else _NO_BIAS
+        current = np.ascontiguousarray(current, dtype=np.float64)
+        return self._every_row(cg_rows, F, other_bias, lambda_, bias_lambda, weights, int(steps), current, cur_bias)
+
+    def _every_row(
+        self,
+        kernel: Callable[..., None],
+        F: np.ndarray,
+        other_bias: np.ndarray | None,
+        lambda_: float,
+        bias_lambda: float,
+        weights: np.ndarray | None,
+        *extra: object,
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Run a row kernel over every row, split across the threads, into fresh output arrays.
+
+        Both kernels take (rows, fixed side, penalty, row range, ``extra``..., outputs); numba wants absent
+        biases and weights as empty float64 arrays, not None.
+        """
         n_rows = len(self.indptr) - 1
         biased = other_bias is not None
         out = np.empty((n_rows, F.shape[1]))
         out_bias = np.empty(n_rows) if biased else _NO_BIAS
         bias_in = np.ascontiguousarray(other_bias, dtype=np.float64) if biased else _NO_BIAS
-        cur_bias = np.ascontiguousarray(current_bias, dtype=np.float64) if biased else _NO_BIAS
         F = np.ascontiguousarray(F, dtype=np.float64)
-        current = np.ascontiguousarray(current, dtype=np.float64)
         row_weights = _NO_BIAS if weights is None else weights
 
         def run(p: int) -> None:
-            cg_rows(
+            kernel(
                 self.indptr, self.indices, self.targets, F, bias_in, biased, lambda_, bias_lambda, row_weights,
-                self.parts[p], self.parts[p + 1], int(steps), current, cur_bias, out, out_bias,
+                self.parts[p], self.parts[p + 1], *extra, out, out_bias,
             )  # fmt: skip
 
         run_parts(run, len(self.parts) - 1)

@@ -87,7 +87,7 @@ def _readonly(a: np.ndarray) -> np.ndarray:
 class Ratings:
     """Rated entries of an items x users grid, with labels and a rating scale.
 
-    Build one with :meth:`from_dense`, :meth:`from_frame` or :meth:`from_long`; the constructor
+    Build one with :meth:`from_dense`, :meth:`from_frame`, :meth:`from_long` or :meth:`numbered`; the constructor
     itself takes the sparse arrays. Instances are immutable, so models and app caches can share them.
     """
 
@@ -207,6 +207,33 @@ class Ratings:
             items if items is not None else Y.shape[0],
             users if users is not None else Y.shape[1],
             rating_scale,
+        )
+
+    @classmethod
+    def numbered(
+        cls,
+        item_idx: np.ndarray,
+        user_idx: np.ndarray,
+        values: np.ndarray,
+        shape: tuple[int, int],
+        rating_scale: tuple[float, float] | None = None,
+        *,
+        scale_given: bool | None = None,
+    ) -> Ratings:
+        """Entries of an unlabelled ``shape`` grid, its items and users labelled 1..n.
+
+        The course's Octave files and generated sets name rows by number; counting from 1 matches what
+        the course's ``Y(i, j)`` calls them, where bare positions would start at 0.
+        """
+        n_items, n_users = shape
+        return cls(
+            item_idx,
+            user_idx,
+            values,
+            np.arange(1, n_items + 1),
+            np.arange(1, n_users + 1),
+            rating_scale,
+            scale_given=scale_given,
         )
 
     @classmethod

@@ -83,11 +83,4 @@ def synthetic_ratings(
     signal = np.einsum("ij,ij->i", X[item_idx], Theta[user_idx]) / np.sqrt(rank)
     values = 3.5 + item_bias[item_idx] + user_bias[user_idx] + 0.8 * signal + rng.normal(0.0, noise, n_ratings)
     values = np.clip(np.rint(values) if stars else values, 1.0, 5.0)
-    return Ratings(
-        item_idx,
-        user_idx,
-        values,
-        np.arange(1, n_items + 1),
-        np.arange(1, n_users + 1),
-        rating_scale=(1.0, 5.0),
-    )
+    return Ratings.numbered(item_idx, user_idx, values, (n_items, n_users), rating_scale=(1.0, 5.0))

@@ -374,3 +374,9 @@ def test_subset_keeps_whether_the_scale_was_declared():
     assert not inferred.subset(keep).scale_given
     assert declared.subset(keep).scale_given
     assert inferred.subset(keep).rating_scale == inferred.rating_scale
+
+
+def test_numbered_labels_items_and_users_from_one() -> None:
+    r = Ratings.numbered(np.array([2, 0]), np.array([1, 0]), np.array([4.0, 5.0]), (3, 2), (1.0, 5.0))
+    assert list(r.items) == [1, 2, 3] and list(r.users) == [1, 2]
+    assert r.to_frame().loc[3, 2] == 4.0 and r.scale_given

@@ -178,17 +178,8 @@ def read(ctx: Context) -> Ratings:
     choice = settle_scale(values, declared, ctx.options.outliers, locate, name)
     if choice.keep is not None:
         item_idx, user_idx, values = item_idx[choice.keep], user_idx[choice.keep], values[choice.keep]
-    n_items, n_users = Y.shape
     ctx.facts.update(orientation="Y and R are items x users", scale=choice)
-    return Ratings(
-        item_idx,
-        user_idx,
-        values,
-        np.arange(1, n_items + 1),
-        np.arange(1, n_users + 1),
-        choice.scale,
-        scale_given=choice.given,
-    )
+    return Ratings.numbered(item_idx, user_idx, values, Y.shape, choice.scale, scale_given=choice.given)
 
 
 def titles_movie_ids(data: bytes, name: str) -> dict[int, str]:
