@@ -621,11 +621,9 @@ def test_fold_in_is_the_closed_form_ridge_solution(low_rank, normalize) -> None:
     assert table["item"].tolist() == list(low_rank.train.items[result.recommended_items(3)])
 
 
-@pytest.mark.parametrize("normalize", [None, "mean", "biases"])
-def test_fold_in_of_a_known_user_matches_the_als_user_step(low_rank, normalize) -> None:
-    """ALS ends on a user step with X fixed, so its Theta_ is exactly what fold-in computes."""
-    train = low_rank.train
-    model = CollaborativeFiltering(2, 0.5, 30, normalize=normalize, method="als", random_state=0).fit(train)
+def _fold_in_known_users(model: CollaborativeFiltering, train) -> list[tuple[int, object]]:
+    """Fold in users 0, 7 and 29 with their own ratings; each must get the ALS user step's theta and bias."""
+    results = []
     for user in (0, 7, 29):
         y = np.full(train.n_items, np.nan)
         mask = train.user_idx == user
@@ -633,6 +631,16 @@ def test_fold_in_of_a_known_user_matches_the_als_user_step(low_rank, normalize) 
         result = model.fold_in(y)
         np.testing.assert_allclose(result.theta, model.Theta_[user], rtol=1e-6, atol=1e-9)
         assert result.bias == pytest.approx(model.user_bias_[user], rel=1e-6, abs=1e-9)
+        results.append((user, result))
+    return results
+
+
+@pytest.mark.parametrize("normalize", [None, "mean", "biases"])
+def test_fold_in_of_a_known_user_matches_the_als_user_step(low_rank, normalize) -> None:
+    """ALS ends on a user step with X fixed, so its Theta_ is exactly what fold-in computes."""
+    train = low_rank.train
+    model = CollaborativeFiltering(2, 0.5, 30, normalize=normalize, method="als", random_state=0).fit(train)
+    for user, result in _fold_in_known_users(model, train):
         np.testing.assert_allclose(result.predictions.to_numpy(), model.predict_matrix(users=[user])[:, 0], atol=1e-8)
 
 
@@ -642,13 +650,7 @@ def test_fold_in_matches_the_als_user_step_with_weighted_penalty_and_bias_lambda
     model = CollaborativeFiltering(
         2, 0.1, 30, normalize=normalize, method="als", regularization="weighted", bias_lambda=0.02, random_state=0
     ).fit(train)
-    for user in (0, 7, 29):
-        y = np.full(train.n_items, np.nan)
-        mask = train.user_idx == user
-        y[train.item_idx[mask]] = train.values[mask]
-        result = model.fold_in(y)
-        np.testing.assert_allclose(result.theta, model.Theta_[user], rtol=1e-6, atol=1e-9)
-        assert result.bias == pytest.approx(model.user_bias_[user], rel=1e-6, abs=1e-9)
+    _fold_in_known_users(model, train)
 
 
 def test_fold_in_ranks_like_the_model_even_above_the_scale() -> None:

@@ -5,7 +5,8 @@
 extra environment variables for the server, e.g. ``{"CF_LAB_MAX_FITS": "1"}``);
 `launch_chromium()` opens Debian's Chromium through Playwright with `executable_path` (Playwright's own
 browser downloads do not work here) and the flags that work on these machines; `wait_idle()` waits for
-the page's script run to finish.
+the page's script run to finish; `select_cell()` and `type_into_cell()` work the rating grid's canvas as a
+person does; `cut_off()` lists text that is clipped on screen.
 """
 
 from __future__ import annotations
@@ -148,3 +149,62 @@ def train(page: Any, timeout: float = 120_000) -> None:
     page.get_by_role("button", name="Train", exact=True).click()
     page.get_by_text(TRAINED).first.wait_for(timeout=timeout)
     wait_idle(page, timeout=timeout)
+
+
+GRID_ROW_HEIGHT = 35  # px: Streamlit's data grid rows and header row
+
+
+def select_cell(page: Any, row: int, col: int) -> None:
+    """Select the rating grid's cell at (data row ``row``, user column ``col``, both 0-based).
+
+    The grid is a canvas: select the row's label cell (first column), then step right into the user's
+    column. When a button (e.g. a download) had the focus, the first click on the canvas only takes it
+    back; clicking another row first makes the second click a plain selection either way (a second click
+    on an already selected cell would open its editor instead).
+    """
+    page.bring_to_front()  # keystrokes go to the focused tab
+    grid = page.locator("[data-testid='stDataFrame']").first
+    other = row + 1 if row == 0 else row - 1
+    for r in (other, row):
+        grid.click(position={"x": 20, "y": GRID_ROW_HEIGHT * (r + 1) + GRID_ROW_HEIGHT // 2})
+        page.wait_for_timeout(250)
+    for _ in range(col + 1):
+        page.keyboard.press("ArrowRight")
+        page.wait_for_timeout(100)
+
+
+def type_into_cell(page: Any, row: int, col: int, value: str) -> None:
+    """Type ``value`` into a grid cell (see :func:`select_cell`), commit it, and wait for the rerun."""
+    select_cell(page, row, col)
+    # Enter opens the cell editor (typing straight away can be lost while the grid settles), then
+    # replace whatever is there and commit.
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(300)
+    page.keyboard.press("ControlOrMeta+a")
+    page.keyboard.type(value, delay=50)
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(500)
+    wait_idle(page)
+
+
+#: Elements whose content is wider than their box while the box clips or scrolls it (a person sees it cut
+#: off). Data grids and charts scroll or draw on a canvas by design, and KaTeX's MathML copy is hidden for
+#: screen readers; they are left out.
+_CUT_OFF = """(root) => {
+  const out = [];
+  for (const e of document.querySelectorAll(root + ' *')) {
+    if (!e.clientWidth || e.closest('[data-testid=stDataFrame], [data-testid=stPlotlyChart], .katex-mathml')) continue;
+    const s = getComputedStyle(e);
+    const clips = ['hidden', 'auto', 'scroll', 'clip'].includes(s.overflowX) || s.textOverflow === 'ellipsis';
+    // KaTeX blocks report 2 px more than their box even when a short formula fits with room to spare.
+    if (clips && e.scrollWidth > e.clientWidth + 4 && e.innerText.trim())
+      out.push(e.getAttribute('data-testid') + ' ' + e.className.toString().slice(0, 40) + ': '
+               + e.innerText.trim().slice(0, 80));
+  }
+  return out;
+}"""
+
+
+def cut_off(page: Any, root: str = "[data-testid=stMain]") -> list[str]:
+    """Text cut off on screen below the CSS selector ``root``: one line per clipping element, with its text."""
+    return page.evaluate(_CUT_OFF, root)

@@ -138,23 +138,30 @@ def test_sweep_needs_a_k_and_a_lambda(tuning_app):
     at.multiselect(key=f"{key}_sweep_k").set_value(tuning_view.DEFAULT_KS).run()
 
 
-def test_a_shared_link_sets_the_hyperparameters():
+def _train_from_link(link: dict[str, str]) -> tuning.RunRecord:
+    """Open the app from a shared link with these query parameters, press Train, and return the one run."""
     at = AppTest.from_file(APP, default_timeout=180)
-    link = {
-        "p_features": "7",
-        "p_lambda": "3",
-        "p_iter": "40",
-        "p_method": "ALS",
-        "p_normalize": "None (seed)",
-        "p_seed": "5",
-        "p_validation": "20",
-    }
     for name, value in link.items():
         at.query_params[name] = value
     at.run()
     at.button(key=TRAIN).click().run()
     assert not at.exception
     (run,) = tuning.run_history(at.session_state)
+    return run
+
+
+def test_a_shared_link_sets_the_hyperparameters():
+    run = _train_from_link(
+        {
+            "p_features": "7",
+            "p_lambda": "3",
+            "p_iter": "40",
+            "p_method": "ALS",
+            "p_normalize": "None (seed)",
+            "p_seed": "5",
+            "p_validation": "20",
+        }
+    )
     assert (run.num_features, run.lambda_, run.max_iter, run.method, run.normalize, run.random_state) == (
         7,
         3.0,
@@ -278,21 +285,16 @@ def test_big_data_refuses_replay_and_sweeps_with_progress():
 
 
 def test_a_shared_link_sets_bias_lambda_and_the_weighted_penalty():
-    at = AppTest.from_file(APP, default_timeout=180)
-    link = {
-        "p_features": "3",
-        "p_lambda": "0.1",
-        "p_bias_lambda": "3",
-        "p_regularization": "Weighted by ratings (ALS-WR)",
-        "p_normalize": "Learned biases",
-        "p_method": "ALS",
-    }
-    for name, value in link.items():
-        at.query_params[name] = value
-    at.run()
-    at.button(key=TRAIN).click().run()
-    assert not at.exception
-    (run,) = tuning.run_history(at.session_state)
+    run = _train_from_link(
+        {
+            "p_features": "3",
+            "p_lambda": "0.1",
+            "p_bias_lambda": "3",
+            "p_regularization": "Weighted by ratings (ALS-WR)",
+            "p_normalize": "Learned biases",
+            "p_method": "ALS",
+        }
+    )
     assert (run.lambda_, run.bias_lambda, run.regularization, run.normalize) == (0.1, 3.0, "weighted", "biases")
 
 

@@ -17,43 +17,13 @@ import pandas as pd
 import pytest
 
 from cf_core.io import load_ratings
-from tools.browser import TRAINED, exceptions, train
+from tools.browser import TRAINED, exceptions, train, type_into_cell
 
 pytestmark = pytest.mark.e2e
-
-ROW_HEIGHT = 35  # px: Streamlit's data grid rows and header row
 
 
 def _no_exception(page) -> None:
     assert not exceptions(page), exceptions(page)
-
-
-def _edit_cell(page, idle, row: int, col: int, value: str) -> None:
-    """Type ``value`` into the grid cell at (data row ``row``, user column ``col``, both 0-based)."""
-    page.bring_to_front()  # keystrokes go to the focused tab
-    grid = page.locator("[data-testid='stDataFrame']").first
-    box = grid.bounding_box()
-    assert box is not None
-    # Select the row's label cell (first column), then step right into the user's column. When a button
-    # (e.g. a download) had the focus, the first click on the canvas only takes it back; clicking another
-    # row first makes the second click a plain selection either way (a second click on an already
-    # selected cell would open its editor instead).
-    other = row + 1 if row == 0 else row - 1
-    for r in (other, row):
-        grid.click(position={"x": 20, "y": ROW_HEIGHT + ROW_HEIGHT * r + ROW_HEIGHT // 2})
-        page.wait_for_timeout(250)
-    for _ in range(col + 1):
-        page.keyboard.press("ArrowRight")
-        page.wait_for_timeout(100)
-    # Enter opens the cell editor (typing straight away can be lost while the grid settles), then
-    # replace whatever is there and commit.
-    page.keyboard.press("Enter")
-    page.wait_for_timeout(300)
-    page.keyboard.press("ControlOrMeta+a")
-    page.keyboard.type(value, delay=50)
-    page.keyboard.press("Enter")
-    page.wait_for_timeout(500)
-    idle(page)
 
 
 def _download_grid(page, wait_idle) -> pd.DataFrame:
@@ -94,7 +64,7 @@ def test_edit_train_and_see_every_result(page, idle):
     before = _download_grid(page, idle)
     assert pd.isna(before.loc["Cute puppies of love", "Dave"])
 
-    _edit_cell(page, idle, row=2, col=3, value="3")
+    type_into_cell(page, row=2, col=3, value="3")
     _no_exception(page)
     assert _download_grid(page, idle).loc["Cute puppies of love", "Dave"] == 3.0
 
@@ -144,7 +114,7 @@ def test_upload_a_long_csv_and_train(page, idle, tmp_path: Path):
 
 
 def test_a_bad_upload_names_the_problem_and_keeps_the_grid(page, idle, tmp_path: Path):
-    _edit_cell(page, idle, row=2, col=0, value="2")
+    type_into_cell(page, row=2, col=0, value="2")
     assert _download_grid(page, idle).loc["Cute puppies of love", "Alice"] == 2.0
     bad = tmp_path / "broken.csv"
     bad.write_text("user,item,rating\nann,Alien,5\nbo,Alien,lots\n")
@@ -168,7 +138,7 @@ def test_sessions_do_not_share_data(browser, app_url, idle, tmp_path: Path):
             tab.set_default_timeout(60_000)
             tab.goto(app_url)
             idle(tab)
-        _edit_cell(first, idle, row=2, col=0, value="1")
+        type_into_cell(first, row=2, col=0, value="1")
         assert _download_grid(first, idle).loc["Cute puppies of love", "Alice"] == 1.0
         _train(first)
         second.reload()
