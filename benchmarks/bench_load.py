@@ -35,8 +35,8 @@ from tools.browser import ROOT, TRAINED, launch_chromium, start_app, wait_idle  
 
 MAX_SESSIONS = 20
 SAMPLE_TITLES = {
-    "lecture": "Lecture example (5 movies x 4 users)",
-    "movies-small": "Movies, small (30 movies x 20 users)",
+    "lecture": "Lecture example",
+    "movies-small": "Movies, small",
     "synthetic-100k": "Synthetic, MovieLens 100k shape",
     "synthetic-1m": "Synthetic, MovieLens 1M shape",
 }

@@ -49,7 +49,8 @@ class DataSource:
     """One entry of the dataset picker."""
 
     key: str
-    title: str
+    name: str  # the picker's label: short enough for the sidebar
+    title: str  # the full title (the grid's caption, messages)
     description: str
 
 
@@ -57,7 +58,7 @@ def sample_sources() -> list[DataSource]:
     """The bundled samples, in the order ``cf_core.samples.SAMPLES`` lists them."""
     from cf_core import samples
 
-    return [DataSource(s.key, s.title, s.description) for s in samples.SAMPLES]
+    return [DataSource(s.key, s.name, s.title, s.description) for s in samples.SAMPLES]
 
 
 def load_sample_ratings(key: str) -> Ratings:

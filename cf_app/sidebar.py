@@ -69,7 +69,8 @@ def dataset_picker() -> DatasetRequest | None:
     except ImportError:  # the sample registry is missing: blank grids and uploads still work
         samples = []
     options = [s.key for s in samples] + [BLANK, UPLOAD]
-    titles = {s.key: s.title for s in samples} | {BLANK: "Blank grid…", UPLOAD: "Upload a file…"}
+    names = {s.key: s.name for s in samples} | {BLANK: "Blank grid…", UPLOAD: "Upload a file…"}
+    titles = {s.key: s.title for s in samples}
     descriptions = {s.key: s.description for s in samples}
     active = state.active()
     default = active.source if active is not None and active.source in options else options[0]
@@ -78,12 +79,13 @@ def dataset_picker() -> DatasetRequest | None:
         "Dataset",
         options,
         index=options.index(default),
-        format_func=titles.get,
+        format_func=names.get,  # short names: a box in a narrow sidebar cuts a long title off
         key=state.SOURCE_PICKER,
         help="Each dataset keeps its own edited grid for this session; switching back restores it.",
     )
     if choice in descriptions:
-        st.caption(descriptions[choice])
+        full = "" if titles[choice] == names[choice] else f"**{literal.md(titles[choice])}**  \n"
+        st.caption(full + literal.md(descriptions[choice]))
         if active is None or active.source != choice:
             try:
                 ratings = None if choice in state.workspaces() else _sample(choice)

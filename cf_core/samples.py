@@ -1,4 +1,4 @@
-"""The sample datasets the app offers, in order, each with a title and a one-line description.
+"""The sample datasets the app offers, in order, each with a name, a title and a one-line description.
 
 File samples live in ``data/`` and carry their description in a leading ``# description:`` line (so the
 file explains itself when opened alone); the synthetic ones are generated on demand from a fixed seed,
@@ -22,9 +22,14 @@ DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
 @dataclass(frozen=True)
 class Sample:
-    """One entry of the dataset picker; ``loader()`` builds the Ratings (cache it: the big ones take a second)."""
+    """One entry of the dataset picker; ``loader()`` builds the Ratings (cache it: the big ones take a second).
+
+    ``name`` is what the picker's box shows, short enough to be read whole in a narrow sidebar (about 30
+    characters); ``title`` is the full one the grid and messages carry, with the size where it helps.
+    """
 
     key: str
+    name: str
     title: str
     description: str
     loader: Callable[[], Ratings]
@@ -45,9 +50,9 @@ def _description(path: Path) -> str:
     return path.name
 
 
-def _file_sample(key: str, title: str, filename: str) -> Sample:
+def _file_sample(key: str, name: str, title: str, filename: str) -> Sample:
     path = DATA_DIR / filename
-    return Sample(key, title, _description(path), lambda: load_ratings(path))
+    return Sample(key, name, title, _description(path), lambda: load_ratings(path))
 
 
 def _synthetic_sample(key: str, title: str, shape: str) -> Sample:
@@ -56,12 +61,14 @@ def _synthetic_sample(key: str, title: str, shape: str) -> Sample:
         f"Synthetic ratings shaped like MovieLens {shape.upper()}: {n_users:,} users x {n_items:,} items, "
         f"{n_ratings:,} ratings on 1-5 stars with a planted rank-5 taste structure; generated on demand (seed 0)."
     )
-    return Sample(key, title, description, lambda: synthetic_ratings(n_users, n_items, n_ratings, random_state=0))
+    return Sample(
+        key, title, title, description, lambda: synthetic_ratings(n_users, n_items, n_ratings, random_state=0)
+    )
 
 
 SAMPLES: tuple[Sample, ...] = (
-    _file_sample("lecture", "Lecture example (5 movies x 4 users)", "lecture.csv"),
-    _file_sample("movies-small", "Movies, small (30 movies x 20 users)", "movies_small.csv"),
+    _file_sample("lecture", "Lecture example", "Lecture example (5 movies x 4 users)", "lecture.csv"),
+    _file_sample("movies-small", "Movies, small", "Movies, small (30 movies x 20 users)", "movies_small.csv"),
     _synthetic_sample("synthetic-100k", "Synthetic, MovieLens 100k shape", "100k"),
     _synthetic_sample("synthetic-1m", "Synthetic, MovieLens 1M shape", "1m"),
 )

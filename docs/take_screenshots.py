@@ -115,9 +115,7 @@ def _half_star_upload(folder: Path) -> tuple[Path, Path]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--dataset", default="Movies, small (30 movies x 20 users)", help="title of the sample whose results are shown"
-    )
+    parser.add_argument("--dataset", default="Movies, small", help="name of the sample whose results are shown")
     parser.add_argument("--features", type=int, default=3)
     parser.add_argument("--large", action="store_true", help="also capture the large-data views")
     parser.add_argument("--only-large", action="store_true", help="capture only the large-data views")

@@ -22,6 +22,8 @@ def test_registry_lists_the_samples_in_order_with_titles_and_one_line_descriptio
     for sample in SAMPLES:
         assert isinstance(sample, Sample)
         assert sample.title and sample.description and "\n" not in sample.description
+        # The picker's box shows the name; about 31 characters fit the sidebar (Chromium, default width).
+        assert sample.title.startswith(sample.name) and len(sample.name) <= 31
         assert not sample.description.startswith("(missing file")
 
 

@@ -139,6 +139,26 @@ def wait_idle(page: Any, timeout: float = 90_000, rerun_grace: float = 1_000) ->
     page.wait_for_selector(IDLE, timeout=timeout)
 
 
+def choose(page: Any, label: str, option: str, timeout: float = 90_000, list_timeout: float = 20_000) -> None:
+    """Choose ``option`` (its text, or part of it) in the selectbox labelled ``label``, and wait for the rerun.
+
+    On a busy machine the list sometimes does not open on the first click: close it and click again.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in range(3):
+        page.get_by_role("combobox", name=label, exact=True).click()
+        try:
+            page.get_by_role("option", name=option).first.click(timeout=list_timeout)
+            break
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
+            page.keyboard.press("Escape")
+    page.wait_for_timeout(300)
+    wait_idle(page, timeout=timeout)
+
+
 def exceptions(page: Any) -> list[str]:
     """Texts of the Streamlit exception boxes on the page (empty when the script ran cleanly)."""
     return page.locator("[data-testid='stException']").all_inner_texts()
@@ -188,18 +208,20 @@ def type_into_cell(page: Any, row: int, col: int, value: str) -> None:
 
 
 #: Elements whose content is wider than their box while the box clips or scrolls it (a person sees it cut
-#: off). Data grids and charts scroll or draw on a canvas by design, and KaTeX's MathML copy is hidden for
-#: screen readers; they are left out.
+#: off), text boxes included (a selectbox shows its choice in an <input>). Data grids and charts scroll or
+#: draw on a canvas by design, and KaTeX's MathML copy is hidden for screen readers; they are left out.
 _CUT_OFF = """(root) => {
   const out = [];
   for (const e of document.querySelectorAll(root + ' *')) {
-    if (!e.clientWidth || e.closest('[data-testid=stDataFrame], [data-testid=stPlotlyChart], .katex-mathml')) continue;
+    // Screen-reader text sits in a 1 px box on purpose (an icon button's "add icon").
+    if (e.clientWidth <= 1) continue;
+    if (e.closest('[data-testid=stDataFrame], [data-testid=stPlotlyChart], .katex-mathml')) continue;
     const s = getComputedStyle(e);
     const clips = ['hidden', 'auto', 'scroll', 'clip'].includes(s.overflowX) || s.textOverflow === 'ellipsis';
     // KaTeX blocks report 2 px more than their box even when a short formula fits with room to spare.
-    if (clips && e.scrollWidth > e.clientWidth + 4 && e.innerText.trim())
-      out.push(e.getAttribute('data-testid') + ' ' + e.className.toString().slice(0, 40) + ': '
-               + e.innerText.trim().slice(0, 80));
+    const text = (e.innerText || e.value || '').trim();  // a selectbox shows its choice in an <input>
+    if (clips && e.scrollWidth > e.clientWidth + 4 && text)
+      out.push(e.getAttribute('data-testid') + ' ' + e.className.toString().slice(0, 40) + ': ' + text.slice(0, 80));
   }
   return out;
 }"""

@@ -15,13 +15,15 @@ def _most_similar(ctx: ViewContext, kind: str) -> None:
     labels = r.items if kind == "items" else r.users
     counts = r.item_counts() if kind == "items" else r.user_counts()
     order = data.top_positions(counts, len(labels)) if len(labels) > 50 else np.arange(len(labels))
-    c1, c2, c3 = st.columns([3, 1, 1])
-    pos = c1.selectbox(
+    # The picker gets the half-page column's whole width (titles run long); the two numbers share a row
+    # below: three across left "Min. ratings" about 80 px, and its label wrapped onto two lines.
+    pos = st.selectbox(
         f"Most similar to the {kind[:-1]}",
         order,
         format_func=lambda p: f"{labels[p]} ({counts[p]} ratings)",
         key=f"{ctx.key}_sim_pick_{kind}",
     )
+    c2, c3 = st.columns(2)
     n = c2.number_input(
         "How many", 1, max(1, len(labels) - 1), min(5, max(1, len(labels) - 1)), key=f"{ctx.key}_sim_n_{kind}"
     )

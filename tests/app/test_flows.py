@@ -95,6 +95,18 @@ def test_every_sample_loads_into_an_editable_grid(key):
     assert not errors(at)
 
 
+def test_the_dataset_box_shows_short_names_and_the_caption_below_the_full_title():
+    """A title such as "Lecture example (5 movies x 4 users)" is cut off in the sidebar's box; its name fits."""
+    at = new_app()
+    names = [s.name for s in samples.SAMPLES]
+    assert at.selectbox(key=state.SOURCE_PICKER).options == [*names, "Blank grid…", "Upload a file…"]
+    for sample in samples.SAMPLES[:2]:
+        open_sample(at, sample.key)
+        assert sample.name != sample.title
+        assert any(c.value.startswith(f"**{literal.md(sample.title)}**") for c in at.sidebar.caption)
+        assert workspace(at).title == sample.title  # the grid and messages keep the full title
+
+
 def test_train_then_every_results_tab_renders_without_retraining():
     at = train(new_app())
     ws = workspace(at)

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from cf_core.io import load_ratings
-from tools.browser import TRAINED, exceptions, train, type_into_cell
+from tools.browser import TRAINED, choose, exceptions, train, type_into_cell
 
 pytestmark = pytest.mark.e2e
 
@@ -49,14 +49,6 @@ def _open_tab(page, idle, name: str) -> None:
 
 def _ratings_uploader(page):
     return page.get_by_role("region", name="Ratings file").get_by_test_id("stFileUploaderDropzoneInput")
-
-
-def _pick(page, idle, label: str, option: str) -> None:
-    """Choose ``option`` in the selectbox labelled ``label``."""
-    page.get_by_role("combobox", name=label, exact=True).click()
-    page.get_by_role("option", name=option).first.click()
-    page.wait_for_timeout(300)
-    idle(page)
 
 
 def test_edit_train_and_see_every_result(page, idle):
@@ -97,7 +89,7 @@ def test_upload_a_long_csv_and_train(page, idle, tmp_path: Path):
     rows = [("ann", "Alien", 5), ("ann", "Heat", 4), ("bo", "Alien", 1), ("bo", "Up", 5), ("cy", "Heat", 3)]
     pd.DataFrame(rows, columns=["user", "item", "rating"]).to_csv(csv, index=False)
 
-    _pick(page, idle, "Dataset", "Upload a file…")
+    choose(page, "Dataset", "Upload a file…")
     _ratings_uploader(page).set_input_files(str(csv))
     page.wait_for_timeout(800)
     idle(page)
@@ -119,7 +111,7 @@ def test_a_bad_upload_names_the_problem_and_keeps_the_grid(page, idle, tmp_path:
     bad = tmp_path / "broken.csv"
     bad.write_text("user,item,rating\nann,Alien,5\nbo,Alien,lots\n")
 
-    _pick(page, idle, "Dataset", "Upload a file…")
+    choose(page, "Dataset", "Upload a file…")
     _ratings_uploader(page).set_input_files(str(bad))
     page.wait_for_timeout(800)
     idle(page)
@@ -127,7 +119,7 @@ def test_a_bad_upload_names_the_problem_and_keeps_the_grid(page, idle, tmp_path:
     error = page.locator("[data-testid='stAlert']").filter(has_text="broken.csv").first
     assert "lots" in error.inner_text()
 
-    _pick(page, idle, "Dataset", "Lecture example (5 movies x 4 users)")
+    choose(page, "Dataset", "Lecture example")
     assert _download_grid(page, idle).loc["Cute puppies of love", "Alice"] == 2.0
 
 

@@ -13,7 +13,7 @@ import re
 import pytest
 
 from cf_core.spark import spark_unavailable_reason
-from tools.browser import TRAINED, exceptions
+from tools.browser import TRAINED, choose, exceptions
 
 pytestmark = pytest.mark.e2e
 
@@ -38,21 +38,9 @@ def _choose_spark(page, idle) -> None:
 
 
 def _pick_dataset(page, idle, option: str) -> None:
-    """Choose a dataset; on a busy machine the list may not open on the first click, so try again."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
+    """Choose a dataset (:func:`tools.browser.choose` clicks again when a busy machine does not open the list)."""
     idle(page)
-    for attempt in range(3):
-        page.get_by_role("combobox", name="Dataset", exact=True).click()
-        try:
-            page.get_by_role("option", name=option).first.click(timeout=20_000)
-            break
-        except PlaywrightTimeout:
-            if attempt == 2:
-                raise
-            page.keyboard.press("Escape")
-    page.wait_for_timeout(300)
-    idle(page)
+    choose(page, "Dataset", option)
 
 
 def _item_mean_normalization(page, idle) -> None:
@@ -104,5 +92,5 @@ def test_stop_cancels_a_spark_fit_and_spark_is_free_again(page, app_url, idle) -
     assert page.get_by_text(TRAINED).count() == 0
 
     # The cancelled jobs are gone: the next fit on the same session runs to the end.
-    _pick_dataset(page, idle, "Lecture example (5 movies x 4 users)")
+    _pick_dataset(page, idle, "Lecture example")
     _train_showing_progress(page, idle)

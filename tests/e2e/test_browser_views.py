@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tools.browser import cut_off, exceptions, select_cell, train, type_into_cell
+from tools.browser import choose, cut_off, exceptions, select_cell, train, type_into_cell
 
 pytestmark = pytest.mark.e2e
 
@@ -72,3 +72,37 @@ def test_no_view_cuts_text_off_on_the_lecture_grid(browser, app_url, idle, k):
         assert not any(cut.values()), cut
     finally:
         page.close()
+
+
+SIDEBAR = "[data-testid=stSidebar]"
+#: Each "Min. ratings" label on the page: whether its text overflows, and how many lines it takes.
+MIN_RATINGS_LABELS = """() => [...document.querySelectorAll('[data-testid=stMain] [data-testid=stWidgetLabel]')]
+  .filter(e => e.innerText.trim() === 'Min. ratings')
+  .map(e => {
+    const p = e.querySelector('p');
+    return {overflows: e.scrollWidth > e.clientWidth || p.scrollWidth > p.clientWidth,
+            lines: Math.round(p.getBoundingClientRect().height / parseFloat(getComputedStyle(p).lineHeight))};
+  })"""
+
+
+def test_the_sidebar_and_the_min_ratings_label_show_their_text_whole(page, idle):
+    """The issue saw the Dataset box cut "Lecture example (5 movies x 4 us" and "Min. ratings" wrap."""
+    page.get_by_role("button", name="Train", exact=True).wait_for()  # the form is drawn
+    assert page.get_by_role("combobox", name="Dataset", exact=True).input_value() == "Lecture example"
+    assert page.locator(SIDEBAR).get_by_text("Lecture example (5 movies x 4 users)").is_visible()
+    assert cut_off(page, SIDEBAR) == []
+
+    train(page)
+    for tab in ["Recommendations", "Similarity"]:
+        page.get_by_role("tab", name=tab).click()
+        page.wait_for_timeout(300)
+        idle(page)
+        labels = page.evaluate(MIN_RATINGS_LABELS)
+        assert labels and all(not x["overflows"] and x["lines"] == 1 for x in labels), (tab, labels)
+
+    for name, title in [("Movies, small", "Movies, small (30 movies x 20 users)"), ("Synthetic, MovieLens 100k", "")]:
+        choose(page, "Dataset", name, timeout=180_000)
+        assert not exceptions(page)
+        if title:
+            assert page.locator(SIDEBAR).get_by_text(title).is_visible()
+        assert cut_off(page, SIDEBAR) == [], name
