@@ -20,9 +20,9 @@ import plotly.graph_objects as go
 from cf_core import CollaborativeFiltering, Ratings, sweep
 
 from . import data
+from .state import RUN_HISTORY
 
 __all__ = [
-    "HISTORY_KEY",
     "RunRecord",
     "data_fingerprint",
     "make_record",
@@ -40,9 +40,8 @@ __all__ = [
     "validation_curves",
 ]
 
-#: Session-state key holding the list of RunRecord of this session (oldest first).
-HISTORY_KEY = "tuning_run_history"
-#: Oldest runs are dropped past this many, so a long session's memory stays bounded (cost curves are kept).
+#: The run history (at ``cf_app.state.RUN_HISTORY``, oldest first) drops its oldest runs past this many,
+#: so a long session's memory stays bounded (cost curves are kept).
 MAX_RUNS = 200
 
 
@@ -129,7 +128,7 @@ def make_record(
 
 def run_history(state: Mapping[str, Any]) -> list[RunRecord]:
     """The session's runs, oldest first (empty before the first training)."""
-    return list(state.get(HISTORY_KEY, []))
+    return list(state.get(RUN_HISTORY, []))
 
 
 def record_run(
@@ -146,13 +145,13 @@ def record_run(
     Pressing Train again on the same data and settings as the latest run logs nothing new: fits are
     seeded, so it would be an identical row.
     """
-    history = list(state.get(HISTORY_KEY, []))
+    history = list(state.get(RUN_HISTORY, []))
     number = history[-1].run + 1 if history else 1
     record = make_record(model, number, validation=validation, data_version=data_version)
     if history and _same_setup(history[-1], record):
         return history[-1]
     history.append(record)
-    state[HISTORY_KEY] = history[-MAX_RUNS:]
+    state[RUN_HISTORY] = history[-MAX_RUNS:]
     return record
 
 

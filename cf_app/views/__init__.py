@@ -1,7 +1,8 @@
 """The results views: one module per tab, each with ``render(ctx: ViewContext)``.
 
 Adding a view is adding a module here and a line to :data:`VIEWS`; the page draws the tabs from that list
-and runs only the open tab's ``render`` (lazy tabs), so a heavy view costs nothing while hidden.
+and runs only the open tab's ``render`` (lazy tabs), so a heavy view costs nothing while hidden. The
+Teaching tab is the package :mod:`cf_app.teaching`, whose topics have a registry of their own.
 """
 
 from __future__ import annotations
@@ -49,7 +50,8 @@ class View:
 
 
 def _views() -> list[View]:
-    from . import cost_curve, latent, predictions, recommendations, similarity, teaching_view, tuning_view
+    from .. import teaching
+    from . import cost_curve, latent, predictions, recommendations, similarity, tuning_view
 
     return [
         View("Predictions", predictions.render),
@@ -58,7 +60,7 @@ def _views() -> list[View]:
         View("Similarity", similarity.render),
         View("Latent features", latent.render),
         View("Tuning", tuning_view.render),
-        View("Teaching", teaching_view.render),
+        View("Teaching", teaching.render),
     ]
 
 
