@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from cf_core import CollaborativeFiltering, Ratings, sweep
+from cf_core import CollaborativeFiltering, Ratings, check_fitted, rmse, sweep
 
 from . import data
 from .state import RUN_HISTORY
@@ -84,11 +84,6 @@ class RunRecord:
 HISTORY_COLUMNS = [f.name for f in fields(RunRecord) if f.name not in ("cost_history", "validation_history")]
 
 
-def _rmse_on(model: CollaborativeFiltering, ratings: Ratings) -> float:
-    err = model.predict_ratings(ratings) - ratings.values
-    return float(np.sqrt(np.mean(err**2))) if len(err) else float("nan")
-
-
 def make_record(
     model: CollaborativeFiltering,
     run: int,
@@ -98,8 +93,7 @@ def make_record(
     started: str | None = None,
 ) -> RunRecord:
     """A RunRecord from a fitted model (training data = ``model.ratings_``); validation RMSE if given."""
-    if not hasattr(model, "cost_history_"):
-        raise ValueError("the model is not fitted: a run is recorded after fit()")
+    check_fitted(model, "before recording a run")
     params = model.get_params()
     rs = params["random_state"]
     val_hist = getattr(model, "validation_history_", None)
@@ -115,8 +109,8 @@ def make_record(
         init=str(params["init"]),
         random_state=int(rs) if isinstance(rs, (int, np.integer)) else None,
         final_cost=float(model.cost_history_[-1]),
-        train_rmse=_rmse_on(model, model.ratings_),
-        validation_rmse=None if validation is None else _rmse_on(model, validation),
+        train_rmse=rmse(model.ratings_.values, model.predict_ratings(model.ratings_)),
+        validation_rmse=None if validation is None else rmse(validation.values, model.predict_ratings(validation)),
         n_iter=int(model.n_iter_),
         fit_seconds=float(model.fit_time_),
         cost_history=np.array(model.cost_history_),

@@ -14,7 +14,7 @@ import streamlit as st
 
 from cf_core import CollaborativeFiltering, Ratings
 
-from .. import data, evidence
+from .. import evidence, pickers
 from .common import MAX_OPTIONS, fit_params, recall, remember
 
 if TYPE_CHECKING:
@@ -73,17 +73,16 @@ def render(ctx: ViewContext) -> None:
         "as its number of ratings supports. Train both, with this run's other settings, and compare one user."
     )
     counts = train.user_counts()
-    order = data.top_positions(counts, min(train.n_users, MAX_OPTIONS))
     c1, c2, c3 = st.columns([3, 1, 1])
-    user = int(
-        c1.selectbox(
-            "User",
-            order,
-            format_func=lambda u: f"{train.users[u]} ({counts[u]} ratings)",
-            key=f"{ctx.key}_teach_mvb_user",
-            help="Listed from the most active user: a heavy rater has seen the popular items, so their "
-            "unrated items are the rarely rated ones.",
-        )
+    user = pickers.pick(
+        "User",
+        train.users,
+        counts,
+        f"{ctx.key}_teach_mvb_user",
+        at_most=MAX_OPTIONS,
+        where=c1,
+        help="Listed from the most active user: a heavy rater has seen the popular items, so their "
+        "unrated items are the rarely rated ones.",
     )
     n = int(c2.number_input("How many", 1, 20, min(5, train.n_items), key=f"{ctx.key}_teach_mvb_n"))
     min_ratings = int(

@@ -8,23 +8,16 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from cf_core import CollaborativeFiltering
-
-from .. import data, state
+from .. import pickers, state
 
 if TYPE_CHECKING:
     from ..views import ViewContext
 
-__all__ = ["MAX_OPTIONS", "check_fitted", "fit_params", "recall", "remember", "positions", "pick"]
+__all__ = ["MAX_OPTIONS", "fit_params", "recall", "remember", "positions", "pick"]
 
 
 #: Pickers list at most this many items or users (the most rated first) on large data.
 MAX_OPTIONS = 200
-
-
-def check_fitted(model: CollaborativeFiltering) -> None:
-    if not hasattr(model, "X_"):
-        raise ValueError("the model is not trained yet: train it first")
 
 
 def fit_params(ctx: ViewContext) -> dict[str, Any]:
@@ -43,15 +36,11 @@ def remember(key: tuple, value: Any) -> None:
     results[key] = value
 
 
-def positions(labels: pd.Index, counts: np.ndarray) -> np.ndarray:
+def positions(counts: np.ndarray) -> np.ndarray:
     """Positions for a picker: all in data order when few, else the most rated first (capped)."""
-    if len(labels) <= MAX_OPTIONS:
-        return np.arange(len(labels))
-    return data.top_positions(counts, MAX_OPTIONS)
+    return pickers.options(counts, MAX_OPTIONS, MAX_OPTIONS)
 
 
 def pick(label: str, labels: pd.Index, counts: np.ndarray, key: str, **kwargs: Any) -> int:
-    options = positions(labels, counts)
-    return int(
-        st.selectbox(label, options, format_func=lambda p: f"{labels[p]} ({counts[p]} ratings)", key=key, **kwargs)
-    )
+    """The page's item/user picker with the topics' bound on the list."""
+    return pickers.pick(label, labels, counts, key, data_order_up_to=MAX_OPTIONS, at_most=MAX_OPTIONS, **kwargs)

@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from cf_core import CollaborativeFiltering, Ratings
+from cf_core import CollaborativeFiltering, Ratings, check_fitted, top_n
 
 from .. import evidence, figures
-from .common import check_fitted, pick
+from .common import pick
 
 if TYPE_CHECKING:
     from ..views import ViewContext
@@ -32,8 +32,8 @@ def neighbours(model: CollaborativeFiltering, item: int, n: int = 5, min_ratings
     counts, _ = evidence.counts_and_means(r, "items")
     norms = np.linalg.norm(X, axis=1)
     dots = X @ X[item]
-    others = np.flatnonzero((np.arange(len(X)) != item) & (counts >= int(min_ratings)))
-    by_dot = others[np.lexsort((others, -dots[others]))][:n]  # ties to the lower position, as most_similar
+    candidates = (np.arange(len(X)) != item) & (counts >= int(min_ratings))
+    by_dot = top_n(dots, n, exclude=~candidates)  # ties to the lower position, as most_similar
     by_cosine = evidence.most_similar(model, r, "items", item, n, min_ratings)
     by_cos = by_cosine["position"].to_numpy()[: len(by_dot)]
     cosines = by_cosine["similarity"].to_numpy()[: len(by_dot)]

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from cf_core import CollaborativeFiltering, GradientCheck, Ratings, check_gradient
+from cf_core import CollaborativeFiltering, GradientCheck, Ratings, check_fitted, check_gradient
 
-from .common import check_fitted, recall, remember
+from .common import recall, remember
 
 if TYPE_CHECKING:
     from ..views import ViewContext

@@ -12,10 +12,10 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from cf_core import CollaborativeFiltering
+from cf_core import CollaborativeFiltering, check_fitted
 
 from .. import figures, literal
-from .common import check_fitted, pick
+from .common import pick
 
 if TYPE_CHECKING:
     from ..views import ViewContext

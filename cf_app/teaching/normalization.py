@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from cf_core import CollaborativeFiltering, Ratings
+from cf_core import CollaborativeFiltering, Ratings, top_n
 
 from .. import figures
 from .common import MAX_OPTIONS, fit_params, recall, remember
@@ -74,7 +74,7 @@ def normalization_effect(ratings: Ratings, user: int, *, max_items: int = 30, **
     counts = ratings.item_counts()
     shown = np.arange(ratings.n_items)
     if len(shown) > max_items:
-        shown = np.sort(np.lexsort((shown, -counts))[:max_items])
+        shown = np.sort(top_n(counts, max_items))
     mask = ratings.user_idx == user
     rated = np.full(ratings.n_items, np.nan)
     rated[ratings.item_idx[mask]] = ratings.values[mask]
@@ -104,7 +104,7 @@ def render(ctx: ViewContext) -> None:
         "regularization pulls such a user's theta towards zero; without normalization every prediction then "
         "tends to **0**, with it to **each item's mean**: the classic reason for the technique."
     )
-    fewest = np.lexsort((np.arange(len(counts)), counts))[:MAX_OPTIONS]
+    fewest = top_n(-counts, MAX_OPTIONS)
     options = [NEW_USER] + [int(u) for u in fewest]
     user = st.selectbox(
         "User",

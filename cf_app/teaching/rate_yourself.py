@@ -65,7 +65,7 @@ def render(ctx: ViewContext) -> None:
         "item features X fixed and solves for your theta in closed form, so nothing is retrained."
     )
     counts = r.item_counts()
-    options = positions(r.items, counts)
+    options = positions(counts)
     chosen = st.multiselect(
         "Items you want to rate",
         options,

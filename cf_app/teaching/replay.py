@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import streamlit as st
 
-from cf_core import CollaborativeFiltering, Ratings
+from cf_core import CollaborativeFiltering, Ratings, rmse
 
 from .. import figures
 from .common import fit_params, recall, remember
@@ -60,8 +60,7 @@ class Replay:
 
     def training_rmse(self, step: int) -> float:
         r = self.ratings
-        err = self.predicted(step)[r.item_idx, r.user_idx] - r.values
-        return float(np.sqrt(np.mean(err**2)))
+        return rmse(r.values, self.predicted(step)[r.item_idx, r.user_idx])
 
 
 def record_replay(ratings: Ratings, **params: Any) -> Replay:
