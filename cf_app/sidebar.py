@@ -235,7 +235,7 @@ def hyperparameters() -> tuple[Params, bool]:
             "Large data starts with learned biases, k=5, lambda=10: item means trust items with a handful of "
             "ratings (the top picks become 5.00s rated by 1-3 people); lecture grids keep the course's k=2."
         )
-    with st.form("hyperparameters", border=False):
+    with st.form(state.HYPERPARAMETER_FORM, border=False):
         k = st.slider(
             "Number of features k",
             1,

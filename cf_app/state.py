@@ -64,7 +64,8 @@ READ_FORMAT, READ_DELIMITER, READ_DECIMAL, READ_HEADER, READ_ENCODING, READ_OUTL
 )
 READ_SCALE_SET, READ_SCALE_LO, READ_SCALE_HI = "read_scale_set", "read_scale_lo", "read_scale_hi"
 
-# The sidebar's hyperparameter form (bound to the URL's query parameters under these names)
+# The sidebar's hyperparameter form (its widgets are bound to the URL's query parameters under these names)
+HYPERPARAMETER_FORM = "hyperparameters"  # its Train button is "FormSubmitter:hyperparameters-Train"
 FEATURES_WIDGET = "p_features"
 LAMBDA_WIDGET = "p_lambda"
 BIAS_LAMBDA_WIDGET = "p_bias_lambda"

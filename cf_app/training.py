@@ -341,7 +341,7 @@ def queue_status() -> None:
         st.rerun(scope="app")
     position = fit_queue.shared_queue().status(pending.ticket)
     if position.state == fit_queue.ADMITTED:
-        st.rerun(scope="app")  # the page's training block starts the fit
+        st.rerun(scope="app")  # the page's handle() starts the fit
     if position.state != fit_queue.WAITING:
         st.session_state[state.QUEUED] = None
         why = _CANCELLED_BECAUSE.get(position.reason or "", "it was cancelled")

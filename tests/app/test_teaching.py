@@ -1,4 +1,5 @@
-"""Tests for cf_app.teaching: live math, prediction breakdown, gradient check, replay, experiments."""
+"""Tests for cf_app.teaching's topics (live math, prediction breakdown, gradient check, replay, experiments)
+and their figures in cf_app.figures.teaching."""
 
 from __future__ import annotations
 
