@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from cf_core import Ratings
+from cf_core import Ratings, top_n
+from cf_core.messages import LIST_AT_MOST, and_more
 
 if TYPE_CHECKING:
     from cf_core.io import ReadReport
@@ -157,9 +158,7 @@ def fingerprint(ratings: Ratings) -> str:
 
 def top_positions(counts: np.ndarray, n: int) -> np.ndarray:
     """Positions of the ``n`` largest counts (most rated items, most active users), ties to the lower position."""
-    n = max(0, min(int(n), len(counts)))
-    order = np.lexsort((np.arange(len(counts)), -np.asarray(counts)))
-    return order[:n]
+    return top_n(np.asarray(counts), n)
 
 
 def _slice_entries(
@@ -233,11 +232,10 @@ def merge_slice(ratings: Ratings, item_pos: np.ndarray, user_pos: np.ndarray, ed
     if len(bad_cells):
         where = [
             f"item {ratings.items[item_pos[r]]!r}, user {ratings.users[user_pos[c]]!r}: {edited.iat[r, c]!r}"
-            for r, c in bad_cells[:5]
+            for r, c in bad_cells[:LIST_AT_MOST]
         ]
-        more = f"; and {len(bad_cells) - 5} more" if len(bad_cells) > 5 else ""
         raise ValueError(
-            f"{len(bad_cells)} cell(s) are not numbers ({'; '.join(where)}{more}). "
+            f"{len(bad_cells)} cell(s) are not numbers ({and_more(where, len(bad_cells), '; ')}). "
             "Enter a number or leave the cell empty."
         )
     in_items = np.zeros(ratings.n_items, dtype=bool)

@@ -17,12 +17,13 @@ import streamlit as st
 
 from cf_core import Ratings, train_test_split
 
+from . import state
 from .training import Params, TrainResult
 
 __all__ = ["Engine", "engine_control", "train_on_spark", "spark_progress_text"]
 
-ENGINE_KEY = "engine"  # the Local / Spark radio
-MASTER_KEY = "engine_master"  # the Spark master URL
+ENGINE_KEY = state.ENGINE  # the Local / Spark radio
+MASTER_KEY = state.ENGINE_MASTER  # the Spark master URL
 DEFAULT_MASTER = "local[*]"
 LABELS = {"Local": "local", "Spark": "spark"}
 

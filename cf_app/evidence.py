@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cf_core import CollaborativeFiltering, Ratings
+from cf_core import CollaborativeFiltering, Ratings, top_n
 
 __all__ = [
     "LARGE_DATA_RATINGS",
@@ -60,9 +60,7 @@ def top_items_for(
     scores = model.predict_matrix(users=[int(user)], clip=False)[:, 0]
     allowed = counts >= int(min_ratings)
     allowed[ratings.item_idx[ratings.user_idx == int(user)]] = False
-    candidates = np.flatnonzero(allowed)
-    order = np.lexsort((candidates, -scores[candidates]))  # ties to the lower position, as the estimator
-    return candidates[order[: int(n)]]
+    return top_n(scores, int(n), exclude=~allowed)
 
 
 def hidden_count(ratings: Ratings, min_ratings: int, user: int | None = None) -> int:
@@ -87,8 +85,7 @@ def most_similar(
     safe = np.where(norms > 0, norms, 1.0)
     sims = np.clip((V / safe[:, None]) @ (V[int(pos)] / safe[int(pos)]), -1.0, 1.0)
     sims[norms == 0] = 0.0
-    candidates = np.flatnonzero(keep)
-    top = candidates[np.lexsort((candidates, -sims[candidates]))[: int(n)]]
+    top = top_n(sims, int(n), exclude=~keep)
     labels = ratings.items if kind == "items" else ratings.users
     table = pd.DataFrame({kind[:-1]: [str(x) for x in labels[top]], "position": top, "similarity": sims[top]})
     return with_evidence(table, top, ratings, kind)

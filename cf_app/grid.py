@@ -21,25 +21,12 @@ import pandas as pd
 import streamlit as st
 
 from cf_core import Ratings
+from cf_core.messages import and_more
 
-from . import data, literal, state
+from . import data, literal, pickers, state
 from .state import GridView, Workspace
 
 __all__ = ["render", "as_text", "read_cells", "counted_title", "with_scale"]
-
-_LIST_AT_MOST = 5
-
-
-def _some(labels: list[object]) -> str:
-    shown = ", ".join(literal.as_text(x) for x in labels[:_LIST_AT_MOST])
-    more = len(labels) - _LIST_AT_MOST
-    return f"{shown} and {more} more" if more > 0 else shown
-
-
-def _some_problems(problems: list[str]) -> str:
-    shown = "; ".join(problems[:_LIST_AT_MOST])
-    more = len(problems) - _LIST_AT_MOST
-    return f"{shown}; and {more} more" if more > 0 else shown
 
 
 def editor_columns(grid: pd.DataFrame) -> list[str]:
@@ -164,13 +151,8 @@ def _slice_controls(ws: Workspace) -> GridView | None:
         wanted = state.default_view(r, "slice", int(n_items), int(n_users))
     else:
         counts = r.user_counts()
-        order = data.top_positions(counts, r.n_users)
-        user = c2.selectbox(
-            "User",
-            order,
-            format_func=lambda u: f"{r.users[u]} ({counts[u]} ratings)",  # options are plain text
-            key=f"grid_user_{ws.uid}",
-            help="Users are listed from the most active.",
+        user = pickers.pick(
+            "User", r.users, counts, f"grid_user_{ws.uid}", where=c2, help="Users are listed from the most active."
         )
         wanted = state.default_view(r, "user", user=int(user))
     same = (
@@ -262,8 +244,9 @@ def _warn_about(ratings: Ratings) -> None:
     for kind in ("item", "user"):
         empty = data.unrated_labels(ratings, kind)
         if empty and len(empty) < (ratings.n_items if kind == "item" else ratings.n_users):
+            named = and_more(empty)
             st.warning(
-                f"{len(empty)} {kind}(s) without any rating: {literal.md(_some(empty))}. The model can only "
+                f"{len(empty)} {kind}(s) without any rating: {literal.md(named)}. The model can only "
                 "predict the " + ("global mean for them." if kind == "item" else "item averages for them.")
             )
 
@@ -300,8 +283,9 @@ def render(ws: Workspace) -> Ratings | None:
     numeric, problems = (ws.grid, []) if edited.equals(text) else read_cells(edited, ws.working.rating_scale)
     try:
         if problems:
+            listed = and_more(problems, sep="; ")
             raise ValueError(
-                f"{len(problems)} cell(s) are not ratings ({_some_problems(problems)}). Enter a number from "
+                f"{len(problems)} cell(s) are not ratings ({listed}). Enter a number from "
                 f"{ws.working.rating_scale[0]:g} to {ws.working.rating_scale[1]:g}, or clear the cell for not rated."
             )
         current = ws.current(numeric)

@@ -25,7 +25,15 @@ from __future__ import annotations
 import re
 from collections.abc import Hashable, Iterable
 
-__all__ = ["WORD_JOINER", "md", "plot", "plot_labels", "as_text", "file_name", "column_keys"]
+__all__ = [
+    "WORD_JOINER",
+    "md",
+    "plot",
+    "plot_labels",
+    "as_text",
+    "file_name",
+    "column_keys",
+]
 
 #: Longest label a chart axis shows whole (characters).
 AXIS_LABEL_LIMIT = 48

@@ -18,7 +18,7 @@ from cf_core.io import FORMATS
 from . import data, evidence, literal, state
 from .training import METHOD_LABELS, NORMALIZATION_LABELS, REGULARIZATION_LABELS, Params
 
-__all__ = ["DatasetRequest", "dataset_picker", "hyperparameters", "upload_limit_mb", "LAMBDAS"]
+__all__ = ["DatasetRequest", "dataset_picker", "hyperparameters", "load_hyperparameters", "upload_limit_mb", "LAMBDAS"]
 
 BLANK = "blank"
 UPLOAD = "upload"
@@ -30,11 +30,9 @@ UPLOAD = "upload"
 #: 610 x 9,700 (100k, median 4 ratings per item): item mean k=2 lambda=1 0.959, its top five have 3-6
 #:   ratings each, all predicted 5.00; learned biases k=5 lambda=10 0.795, top five 18-48 ratings.
 SIZE_DEFAULTS = {
-    "small": {"p_features": 2, "p_lambda": 1.0, "p_normalize": "Item mean (course)"},
-    "large": {"p_features": 5, "p_lambda": 10.0, "p_normalize": "Learned biases"},
+    "small": {state.FEATURES_WIDGET: 2, state.LAMBDA_WIDGET: 1.0, state.NORMALIZE_WIDGET: "Item mean (course)"},
+    "large": {state.FEATURES_WIDGET: 5, state.LAMBDA_WIDGET: 10.0, state.NORMALIZE_WIDGET: "Learned biases"},
 }
-#: Session key: the data size ("small"/"large") the hyperparameter widgets were last set for.
-DEFAULTS_FOR = "hyperparameter_defaults_for"
 #: The lambda control's stops: log-spaced 1-3-10, plus 0 (no regularization, as a contrast to show).
 LAMBDAS = [0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0]
 #: The bias lambda's first stop: no separate value, the biases use lambda (the textbook model).
@@ -102,12 +100,12 @@ def dataset_picker() -> DatasetRequest | None:
 def _blank_grid() -> DatasetRequest | None:
     # At most 100 x 50 = state.FULL_GRID_MAX_CELLS: a blank grid is always edited whole.
     c1, c2 = st.columns(2)
-    n_items = c1.number_input("Items (rows)", 1, 100, 5, key="blank_items")
-    n_users = c2.number_input("Users (columns)", 1, 50, 4, key="blank_users")
+    n_items = c1.number_input("Items (rows)", 1, 100, 5, key=state.BLANK_ITEMS)
+    n_users = c2.number_input("Users (columns)", 1, 50, 4, key=state.BLANK_USERS)
     c3, c4 = st.columns(2)
-    lo = c3.number_input("Lowest rating", value=0.0, step=0.5, key="blank_lo")
-    hi = c4.number_input("Highest rating", value=5.0, step=0.5, key="blank_hi")
-    if st.button("Create blank grid", key="blank_create"):
+    lo = c3.number_input("Lowest rating", value=0.0, step=0.5, key=state.BLANK_LO)
+    hi = c4.number_input("Highest rating", value=5.0, step=0.5, key=state.BLANK_HI)
+    if st.button("Create blank grid", key=state.BLANK_CREATE):
         if not lo < hi:
             st.error(f"The lowest rating ({lo:g}) must be below the highest ({hi:g}).")
             return None
@@ -123,27 +121,26 @@ DECIMALS = {"detect": None, "point (4.5)": ".", "comma (4,5)": ","}
 HEADERS = {"detect": None, "yes": True, "no": False}
 ENCODINGS = {"detect": None, "UTF-8": "utf-8", "Windows (cp1252)": "cp1252", "Latin-1": "latin-1", "UTF-16": "utf-16"}
 OUTLIERS = {"refuse": "error", "drop them": "drop"}
-READ_REPORTS = "upload_read_reports"  # session key: workspace source -> ReadReport (or error text) of that read
 
 
 def _read_choices() -> data.ReadChoices:
     """The controls of "How this file was read"; every one starts at "detect"."""
     c1, c2 = st.columns(2)
-    fmt = c1.selectbox("Format", ["auto", *FORMATS], key="read_format", help="auto: from the name and content.")
-    delimiter = c2.selectbox("Delimiter", list(DELIMITERS), key="read_delimiter")
+    fmt = c1.selectbox("Format", ["auto", *FORMATS], key=state.READ_FORMAT, help="auto: from the name and content.")
+    delimiter = c2.selectbox("Delimiter", list(DELIMITERS), key=state.READ_DELIMITER)
     c3, c4 = st.columns(2)
-    decimal = c3.selectbox("Decimal mark", list(DECIMALS), key="read_decimal")
-    header = c4.selectbox("Header row", list(HEADERS), key="read_header", help="Long files: names in row 1?")
+    decimal = c3.selectbox("Decimal mark", list(DECIMALS), key=state.READ_DECIMAL)
+    header = c4.selectbox("Header row", list(HEADERS), key=state.READ_HEADER, help="Long files: names in row 1?")
     c5, c6 = st.columns(2)
-    encoding = c5.selectbox("Encoding", list(ENCODINGS), key="read_encoding", help="detect: UTF-8, else cp1252.")
+    encoding = c5.selectbox("Encoding", list(ENCODINGS), key=state.READ_ENCODING, help="detect: UTF-8, else cp1252.")
     outliers = c6.selectbox(
-        "Far outliers", list(OUTLIERS), key="read_outliers", help="Ratings far outside the scale all others fit."
+        "Far outliers", list(OUTLIERS), key=state.READ_OUTLIERS, help="Ratings far outside the scale all others fit."
     )
     scale = None
-    if st.toggle("Set the rating scale", key="read_scale_set", help="Off: declared in the file or inferred."):
+    if st.toggle("Set the rating scale", key=state.READ_SCALE_SET, help="Off: declared in the file or inferred."):
         c7, c8 = st.columns(2)
-        lo = c7.number_input("Lowest rating", value=1.0, step=0.5, key="read_scale_lo")
-        hi = c8.number_input("Highest rating", value=5.0, step=0.5, key="read_scale_hi")
+        lo = c7.number_input("Lowest rating", value=1.0, step=0.5, key=state.READ_SCALE_LO)
+        hi = c8.number_input("Highest rating", value=5.0, step=0.5, key=state.READ_SCALE_HI)
         scale = (float(lo), float(hi)) if lo < hi else None
         if scale is None:
             st.warning("The lowest rating must be below the highest; the scale is detected instead.")
@@ -182,7 +179,7 @@ def _upload() -> DatasetRequest | None:
         if f is not None and f.size > limit * 1024 * 1024:
             st.error(f"{literal.md(f.name)} is {f.size / 2**20:.1f} MB; the limit is {limit} MB.")
             return None
-    reports = st.session_state.setdefault(READ_REPORTS, {})
+    reports = st.session_state.setdefault(state.READ_REPORTS, {})
     with st.expander("How this file was read", expanded=True):
         choices = _read_choices()
         title_id = f":{titles.file_id}" if titles is not None else ""
@@ -223,8 +220,8 @@ def _defaults_for_data() -> str:
     what the person chose (a slider they moved, a shared link's k) stays. The first run keeps the URL's."""
     ws = state.active()
     size = data_size(ws.working if ws is not None else None)
-    previous = st.session_state.get(DEFAULTS_FOR)
-    st.session_state[DEFAULTS_FOR] = size
+    previous = st.session_state.get(state.DEFAULTS_FOR)
+    st.session_state[state.DEFAULTS_FOR] = size
     if previous is not None and previous != size:
         for key, value in SIZE_DEFAULTS[size].items():
             if st.session_state.get(key, SIZE_DEFAULTS[previous][key]) == SIZE_DEFAULTS[previous][key]:
@@ -240,13 +237,13 @@ def hyperparameters() -> tuple[Params, bool]:
             "Large data starts with learned biases, k=5, lambda=10: item means trust items with a handful of "
             "ratings (the top picks become 5.00s rated by 1-3 people); lecture grids keep the course's k=2."
         )
-    with st.form("hyperparameters", border=False):
+    with st.form(state.HYPERPARAMETER_FORM, border=False):
         k = st.slider(
             "Number of features k",
             1,
             50,
             2,
-            key="p_features",
+            key=state.FEATURES_WIDGET,
             bind="query-params",
             help="Latent features per item and user.",
         )
@@ -255,7 +252,7 @@ def hyperparameters() -> tuple[Params, bool]:
             LAMBDAS,
             value=1.0,
             format_func=lambda v: f"{v:g}",
-            key="p_lambda",
+            key=state.LAMBDA_WIDGET,
             bind="query-params",
             help="Log-spaced stops: each step multiplies lambda by about 3. 0 turns regularization off.",
         )
@@ -264,7 +261,7 @@ def hyperparameters() -> tuple[Params, bool]:
             [SAME_AS_LAMBDA, *LAMBDAS],
             value=SAME_AS_LAMBDA,
             format_func=lambda v: v if isinstance(v, str) else f"{v:g}",
-            key="p_bias_lambda",
+            key=state.BIAS_LAMBDA_WIDGET,
             bind="query-params",
             help="With learned biases: how strongly the item and user biases are shrunk, apart from the features "
             "(biases usually want less).",
@@ -272,25 +269,38 @@ def hyperparameters() -> tuple[Params, bool]:
         regularization = st.radio(
             "Regularization",
             list(REGULARIZATION_LABELS),
-            key="p_regularization",
+            key=state.REGULARIZATION_WIDGET,
             bind="query-params",
             help="Plain: lambda/2 |x|^2 for every row. Weighted: each item's and user's penalty times its number "
             "of ratings (ALS-WR, as Spark's ALS), so use a much smaller lambda.",
         )
         iters = st.slider(
-            "Iterations", 1, 500, 100, key="p_iter", bind="query-params", help="Solver iterations (ALS: sweeps)."
+            "Iterations",
+            1,
+            500,
+            100,
+            key=state.ITERATIONS_WIDGET,
+            bind="query-params",
+            help="Solver iterations (ALS: sweeps).",
         )
-        method = st.selectbox("Optimizer", list(METHOD_LABELS), key="p_method", bind="query-params")
+        method = st.selectbox("Optimizer", list(METHOD_LABELS), key=state.METHOD_WIDGET, bind="query-params")
         norm = st.radio(
             "Normalization",
             list(NORMALIZATION_LABELS),
-            key="p_normalize",
+            key=state.NORMALIZE_WIDGET,
             bind="query-params",
             help="Item mean: subtract each item's mean rating first (the course). None: raw ratings (the seed). "
             "Learned biases: global mean plus a learned bias per item and per user.",
         )
         seed = st.number_input(
-            "Random seed", 0, 2**31 - 1, 0, 1, key="p_seed", bind="query-params", help="Same seed, same result."
+            "Random seed",
+            0,
+            2**31 - 1,
+            0,
+            1,
+            key=state.SEED_WIDGET,
+            bind="query-params",
+            help="Same seed, same result.",
         )
         share = st.slider(
             "Validation share (%)",
@@ -299,7 +309,7 @@ def hyperparameters() -> tuple[Params, bool]:
             0,
             5,
             format="%d%%",
-            key="p_validation",
+            key=state.VALIDATION_WIDGET,
             bind="query-params",
             help="Share of the ratings held out to measure generalization (0 = train on all of them).",
         )
@@ -316,3 +326,14 @@ def hyperparameters() -> tuple[Params, bool]:
         validation_share=int(share) / 100,
     )
     return params, submitted
+
+
+def load_hyperparameters(k: int, lam: float, bias_lam: float | None = None) -> None:
+    """Set the form's k, lambda (and bias lambda) from elsewhere on the page, e.g. a sweep's best cell.
+
+    For use as a button callback: callbacks run before the sidebar is drawn, so its widgets can still be set.
+    """
+    st.session_state[state.FEATURES_WIDGET] = int(k)
+    st.session_state[state.LAMBDA_WIDGET] = float(lam)
+    if bias_lam is not None:
+        st.session_state[state.BIAS_LAMBDA_WIDGET] = float(bias_lam)

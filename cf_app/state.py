@@ -1,4 +1,4 @@
-"""Every ``st.session_state`` key the app uses, and the one place they are set.
+"""Every ``st.session_state`` key the app uses (the *keys* section), and the session's datasets.
 
 The person's data lives in a :class:`Workspace` per dataset: the ratings as loaded (for Reset), the
 working ratings with every committed edit, and the frame the grid editor is fed. Streamlit's editor
@@ -24,17 +24,67 @@ from . import data
 if TYPE_CHECKING:
     from .training import TrainResult
 
-# Session-state keys (widget keys are listed with their widgets' modules but named here, so nothing collides).
+# ------------------------------------------------------------------------------------------------- keys
+# Every fixed ``st.session_state`` key and widget key of the app: other modules import these names, so no
+# two parts collide and a test can read any of them. Keys that repeat per dataset or per results tab are
+# built from a prefix: the grid's from ``Workspace.uid``, the views' from ``ViewContext.key`` ("v<uid>").
+
+# The session's data and the page
 WORKSPACES = "workspaces"  # dict[str, Workspace]: one per dataset the person opened
 ACTIVE = "active_source"  # key of the workspace on screen
-TRAINING = "training_in_progress"  # set while a fit runs; still set on the next run = the fit was interrupted
-QUEUED = "queued_fit"  # training.PendingFit: a Train press waiting for (or holding) a slot in the server's queue
 NOTICE = "notice"  # (kind, text) shown once at the top of the next run, e.g. after Stop
 RESULTS_TAB = "results_tab"  # the open results tab (lazy tabs: only it is computed)
+EDITOR_PREFIX = "grid_editor"  # + workspace id + version: the data_editor's key
+
+# Training (cf_app.training)
+TRAINING = "training_in_progress"  # set while a fit runs; still set on the next run = the fit was interrupted
+QUEUED = "queued_fit"  # training.PendingFit: a Train press waiting for (or holding) a slot in the server's queue
+STOP_TRAINING = "stop_training"  # the Stop button of a running fit
+LEAVE_QUEUE = "leave_queue"  # the Stop button of a queued fit
+
+# The sidebar (cf_app.sidebar): the dataset picker, blank grids, uploads and how they are read
 SOURCE_PICKER = "source_picker"  # the dataset selectbox
 UPLOAD = "upload"  # the file uploader
 UPLOAD_TITLES = "upload_titles"  # the optional item-titles uploader
-EDITOR_PREFIX = "grid_editor"  # + workspace id + version: the data_editor's key
+READ_REPORTS = "upload_read_reports"  # workspace source -> ReadReport (or error text) of that read
+BLANK_ITEMS, BLANK_USERS, BLANK_LO, BLANK_HI, BLANK_CREATE = (
+    "blank_items",
+    "blank_users",
+    "blank_lo",
+    "blank_hi",
+    "blank_create",
+)
+READ_FORMAT, READ_DELIMITER, READ_DECIMAL, READ_HEADER, READ_ENCODING, READ_OUTLIERS = (
+    "read_format",
+    "read_delimiter",
+    "read_decimal",
+    "read_header",
+    "read_encoding",
+    "read_outliers",
+)
+READ_SCALE_SET, READ_SCALE_LO, READ_SCALE_HI = "read_scale_set", "read_scale_lo", "read_scale_hi"
+
+# The sidebar's hyperparameter form (its widgets are bound to the URL's query parameters under these names)
+HYPERPARAMETER_FORM = "hyperparameters"  # its Train button is "FormSubmitter:hyperparameters-Train"
+FEATURES_WIDGET = "p_features"
+LAMBDA_WIDGET = "p_lambda"
+BIAS_LAMBDA_WIDGET = "p_bias_lambda"
+REGULARIZATION_WIDGET = "p_regularization"
+ITERATIONS_WIDGET = "p_iter"
+METHOD_WIDGET = "p_method"
+NORMALIZE_WIDGET = "p_normalize"
+SEED_WIDGET = "p_seed"
+VALIDATION_WIDGET = "p_validation"
+DEFAULTS_FOR = "hyperparameter_defaults_for"  # the data size ("small"/"large") the form was last set for
+
+# Where fits run (cf_app.engine)
+ENGINE = "engine"  # the Local / Spark radio
+ENGINE_MASTER = "engine_master"  # the Spark master URL
+
+# Results tabs' session data
+RUN_HISTORY = "tuning_run_history"  # list of tuning.RunRecord, this session's runs
+SWEEP = "tuning_sweep"  # the last sweep: {"fingerprint", "results", "seconds", "max_iter", "split", "settings"}
+TEACHING_RESULTS = "teaching_results"  # the teaching experiments' results, keyed by (topic, data, settings)
 
 # Memory bounds of one session: at most this many datasets open, holding at most this many ratings in all
 # (the one on screen is always kept). A 1M-rating dataset costs about 24 MB as loaded, as much again once

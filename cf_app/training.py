@@ -10,7 +10,10 @@ is not cached), fit with live progress, then store.
 A fit that is not in the cache goes through the server-wide :mod:`cf_app.fit_queue`: :func:`enqueue` takes
 a ticket and keeps the request in session state (:class:`PendingFit`). While it waits, the page is not
 blocked: :func:`queue_status` is a fragment that reruns itself every second to show the position (and
-is the ticket's heartbeat), and when the turn comes it reruns the page, whose training block then fits.
+is the ticket's heartbeat), and when the turn comes it reruns the page, whose :func:`handle` then fits.
+
+:func:`handle` is the page's whole training step: the warning after an interrupted fit, the Train press
+(cache hit, or a place in the queue), and the fit itself when its turn has come.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from cf_core import CollaborativeFiltering, Ratings, TrainingProgress, train_test_split
 from cf_core.solvers import solver_labels
 
-from . import fit_queue, state
+from . import data, fit_queue, literal, state, tuning
 
 __all__ = [
     "Params",
@@ -42,6 +45,9 @@ __all__ = [
     "take_turn",
     "finish",
     "queue_status",
+    "handle",
+    "run_training",
+    "show_trained",
     "NORMALIZATION_LABELS",
     "METHOD_LABELS",
     "REGULARIZATION_LABELS",
@@ -49,7 +55,6 @@ __all__ = [
 
 #: Seconds between two looks at the queue while a session waits (its status line and heartbeat).
 QUEUE_POLL_SECONDS = 1.0
-LEAVE_QUEUE = "leave_queue"  # the Stop button of a queued fit
 
 #: Sidebar label -> ``normalize`` value.
 NORMALIZATION_LABELS: dict[str, str | None] = {
@@ -336,7 +341,7 @@ def queue_status() -> None:
         st.rerun(scope="app")
     position = fit_queue.shared_queue().status(pending.ticket)
     if position.state == fit_queue.ADMITTED:
-        st.rerun(scope="app")  # the page's training block starts the fit
+        st.rerun(scope="app")  # the page's handle() starts the fit
     if position.state != fit_queue.WAITING:
         st.session_state[state.QUEUED] = None
         why = _CANCELLED_BECAUSE.get(position.reason or "", "it was cancelled")
@@ -349,4 +354,96 @@ def queue_status() -> None:
             "you pressed Train: press **Train** again to queue the current grid and settings instead, keeping "
             "your place."
         )
-        st.button("Stop: leave the queue", key=LEAVE_QUEUE, on_click=_leave_queue)
+        st.button("Stop: leave the queue", key=state.LEAVE_QUEUE, on_click=_leave_queue)
+
+
+# ---------------------------------------------------------------------------------------- on the page
+def show_trained(result: TrainResult, target: state.Workspace, on_screen: state.Workspace) -> None:
+    """Give ``target`` its new result and log the run; say so when the person has switched datasets since."""
+    target.result = result
+    tuning.record_run(st.session_state, result.model, validation=result.validation, data_version=result.fingerprint[:8])
+    if target is not on_screen:  # the person switched datasets while this fit waited in the queue
+        st.info("This fit was queued for another dataset of this session; switch back to it to see the results.")
+
+
+def run_training(pending: PendingFit, ws: state.Workspace) -> None:
+    """Fit with live progress and a Stop button, holding a slot of the server's queue until it ends.
+
+    Any click during the fit interrupts it (Streamlit reruns); the slot is freed however the fit ends.
+    """
+    from . import engine  # engine imports this module
+
+    target = state.workspaces().get(pending.source)
+    try:
+        with st.status(f"Training ({pending.params.describe()})", expanded=True) as status:
+            st.button("Stop training", key=state.STOP_TRAINING, help="Stops training and keeps the previous results.")
+            bar = st.progress(0.0, text="Starting…")
+            st.session_state[state.TRAINING] = {"source": pending.source, "iteration": 0}
+            progress = LiveProgress(bar, st.session_state[state.TRAINING])
+            try:
+                if pending.engine is not None and pending.engine.is_spark:  # Spark's job progress; Stop cancels
+                    result = engine.train_on_spark(
+                        pending.ratings, pending.params, pending.fingerprint, pending.engine, bar
+                    )
+                else:
+                    result = fit_pending(pending, progress)
+            except Exception as exc:  # e.g. a validation share too large for the data: say so, keep results
+                st.session_state[state.TRAINING] = None
+                status.update(label="Training failed", state="error")
+                why = f"Training failed: {exc}" if isinstance(exc, ValueError) else f"Training failed ({exc!r})."
+                st.error(literal.md(why))
+                return
+            st.session_state[state.TRAINING] = None
+            waited = queued_seconds(pending)
+            queued = f" after {waited:.1f} s in the queue" if waited > 0 else ""
+            model = result.model
+            final = f"{model.n_iter_} iterations, final cost {model.cost_history_[-1]:.5g}"
+            label = f"Trained in {result.seconds:.2f} s{queued}: {final}"
+            if result.from_cache:  # a Spark fit done before (local ones are looked up before queueing)
+                label = f"Same data and parameters as an earlier run: result from the cache ({final})"
+            if target is not None:
+                show_trained(result, target, ws)
+            bar.progress(1.0, text=label)
+            status.update(label=label, state="complete", expanded=False)
+    finally:  # done, failed, or interrupted by a click: the next fit in the server's queue may start
+        finish(pending, reason="done")
+
+
+def handle(train_clicked: bool, current: Ratings | None, params: Params, where: Any, ws: state.Workspace) -> None:
+    """The page's training step, between the grid and the results.
+
+    ``current`` is the grid as edited (None while a cell is invalid), ``where`` the engine control's choice
+    (a :class:`cf_app.engine.Engine`), ``ws`` the workspace on screen.
+    """
+    interrupted = st.session_state[state.TRAINING]
+    if interrupted:
+        st.session_state[state.TRAINING] = None
+        kept = "the previous results are kept" if ws.result is not None else "there are no earlier results yet"
+        st.warning(f"Training was stopped after iteration {interrupted['iteration']}; {kept}.")
+
+    if train_clicked:
+        if current is None:
+            st.error(f"Cannot train: {literal.md(ws.edit_error)}")
+        elif current.n_ratings == 0:
+            st.warning("Cannot train on an empty grid: rate at least one item first.")
+        else:
+            fp = ws.fingerprint if current is ws.working else data.fingerprint(current)
+            # A local result is no Spark result (another engine, another model): Spark has its own cache.
+            cached = None if where.is_spark else cached_result(current, params, fp)
+            if cached is not None:  # no fit needed, so no queue either
+                if (earlier := pending_fit()) is not None:
+                    finish(earlier, reason="replaced")
+                final = f"final cost {cached.model.cost_history_[-1]:.5g}"
+                show_trained(cached, ws, ws)
+                st.success(f"Same data and parameters as an earlier run: result from the cache ({final})")
+            else:
+                try:
+                    enqueue(current, params, fp, ws.source, ws.title, engine=where)
+                except fit_queue.FitRefused as exc:
+                    st.error(f"Cannot train on this server: {exc}")
+
+    if (pending := pending_fit()) is not None:
+        if take_turn(pending):
+            run_training(pending, ws)
+        else:
+            queue_status()

@@ -17,12 +17,12 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from cf_core import CollaborativeFiltering, Ratings, sweep
+from cf_core import CollaborativeFiltering, Ratings, check_fitted, rmse, sweep
 
 from . import data
+from .state import RUN_HISTORY
 
 __all__ = [
-    "HISTORY_KEY",
     "RunRecord",
     "data_fingerprint",
     "make_record",
@@ -40,9 +40,8 @@ __all__ = [
     "validation_curves",
 ]
 
-#: Session-state key holding the list of RunRecord of this session (oldest first).
-HISTORY_KEY = "tuning_run_history"
-#: Oldest runs are dropped past this many, so a long session's memory stays bounded (cost curves are kept).
+#: The run history (at ``cf_app.state.RUN_HISTORY``, oldest first) drops its oldest runs past this many,
+#: so a long session's memory stays bounded (cost curves are kept).
 MAX_RUNS = 200
 
 
@@ -85,11 +84,6 @@ class RunRecord:
 HISTORY_COLUMNS = [f.name for f in fields(RunRecord) if f.name not in ("cost_history", "validation_history")]
 
 
-def _rmse_on(model: CollaborativeFiltering, ratings: Ratings) -> float:
-    err = model.predict_ratings(ratings) - ratings.values
-    return float(np.sqrt(np.mean(err**2))) if len(err) else float("nan")
-
-
 def make_record(
     model: CollaborativeFiltering,
     run: int,
@@ -99,8 +93,7 @@ def make_record(
     started: str | None = None,
 ) -> RunRecord:
     """A RunRecord from a fitted model (training data = ``model.ratings_``); validation RMSE if given."""
-    if not hasattr(model, "cost_history_"):
-        raise ValueError("the model is not fitted: a run is recorded after fit()")
+    check_fitted(model, "before recording a run")
     params = model.get_params()
     rs = params["random_state"]
     val_hist = getattr(model, "validation_history_", None)
@@ -116,8 +109,8 @@ def make_record(
         init=str(params["init"]),
         random_state=int(rs) if isinstance(rs, (int, np.integer)) else None,
         final_cost=float(model.cost_history_[-1]),
-        train_rmse=_rmse_on(model, model.ratings_),
-        validation_rmse=None if validation is None else _rmse_on(model, validation),
+        train_rmse=rmse(model.ratings_.values, model.predict_ratings(model.ratings_)),
+        validation_rmse=None if validation is None else rmse(validation.values, model.predict_ratings(validation)),
         n_iter=int(model.n_iter_),
         fit_seconds=float(model.fit_time_),
         cost_history=np.array(model.cost_history_),
@@ -129,7 +122,7 @@ def make_record(
 
 def run_history(state: Mapping[str, Any]) -> list[RunRecord]:
     """The session's runs, oldest first (empty before the first training)."""
-    return list(state.get(HISTORY_KEY, []))
+    return list(state.get(RUN_HISTORY, []))
 
 
 def record_run(
@@ -146,13 +139,13 @@ def record_run(
     Pressing Train again on the same data and settings as the latest run logs nothing new: fits are
     seeded, so it would be an identical row.
     """
-    history = list(state.get(HISTORY_KEY, []))
+    history = list(state.get(RUN_HISTORY, []))
     number = history[-1].run + 1 if history else 1
     record = make_record(model, number, validation=validation, data_version=data_version)
     if history and _same_setup(history[-1], record):
         return history[-1]
     history.append(record)
-    state[HISTORY_KEY] = history[-MAX_RUNS:]
+    state[RUN_HISTORY] = history[-MAX_RUNS:]
     return record
 
 

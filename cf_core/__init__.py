@@ -6,7 +6,7 @@
 CollaborativeFiltering(...)
 """
 
-from .estimator import CollaborativeFiltering, FoldIn, NotFittedError, TrainingProgress, as_ratings
+from .estimator import CollaborativeFiltering, FoldIn, NotFittedError, TrainingProgress, as_ratings, check_fitted, top_n
 from .evaluation import mae, rmse, sweep, train_test_split
 from .objective import GradientCheck, check_gradient, cost_and_gradient, dense_cost_and_gradient
 from .ratings import Ratings
@@ -19,11 +19,13 @@ __all__ = [
     "Ratings",
     "TrainingProgress",
     "as_ratings",
+    "check_fitted",
     "check_gradient",
     "cost_and_gradient",
     "dense_cost_and_gradient",
     "mae",
     "rmse",
     "sweep",
+    "top_n",
     "train_test_split",
 ]

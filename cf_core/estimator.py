@@ -19,12 +19,21 @@ import numpy as np
 import pandas as pd
 
 from .als import ridge_solve
+from .evaluation import rmse
 from .objective import REGULARIZATIONS, SparseObjective, predict_entries
 from .ratings import Ratings
 from .solvers import SOLVERS, Problem, SolverResult
 from .threads import resolve_n_jobs
 
-__all__ = ["CollaborativeFiltering", "NotFittedError", "TrainingProgress", "FoldIn", "as_ratings"]
+__all__ = [
+    "CollaborativeFiltering",
+    "NotFittedError",
+    "TrainingProgress",
+    "FoldIn",
+    "as_ratings",
+    "check_fitted",
+    "top_n",
+]
 
 NORMALIZATIONS = (None, "mean", "biases")
 METHODS = tuple(SOLVERS)
@@ -33,6 +42,12 @@ INITS = ("uniform", "normal")
 
 class NotFittedError(ValueError, AttributeError):
     """Raised when a model is used before ``fit`` (same bases as scikit-learn's)."""
+
+
+def check_fitted(model: Any, then: str = "first") -> None:
+    """Raise :class:`NotFittedError` unless ``model`` was fitted: the one check before using a model."""
+    if not hasattr(model, "X_"):
+        raise NotFittedError(f"this {type(model).__name__} is not fitted yet: call fit(ratings) {then}")
 
 
 @dataclass(frozen=True)
@@ -65,7 +80,7 @@ class FoldIn:
     def recommended_items(self, n: int = 10) -> np.ndarray:
         """Positions of the ``n`` best predicted items the user has not rated (same order as the model's)."""
         scores = self.predictions.to_numpy() if self.scores is None else self.scores
-        return _top_n(scores, n, self.rated)
+        return top_n(scores, n, self.rated)
 
     def recommendations(self, n: int = 10) -> pd.DataFrame:
         top = self.recommended_items(n)
@@ -83,8 +98,11 @@ def as_ratings(Y: Any, R: Any = None) -> Ratings:
     return Ratings.from_dense(Y, R)
 
 
-def _top_n(scores: np.ndarray, n: int, exclude: np.ndarray | None) -> np.ndarray:
-    """Positions of the n highest scores, ties broken by lower position, excluded positions skipped."""
+def top_n(scores: np.ndarray, n: int, exclude: np.ndarray | None = None) -> np.ndarray:
+    """Positions of the n highest scores, ties broken by lower position, excluded positions skipped.
+
+    The one ranking of CF Lab: recommendations, neighbours, and the app's "most rated first" lists use it.
+    """
     candidates = np.arange(len(scores)) if exclude is None else np.flatnonzero(~exclude)
     order = np.lexsort((candidates, -scores[candidates]))
     return candidates[order[: max(int(n), 0)]]
@@ -111,8 +129,7 @@ def _clipped_rmse(X, Theta, b, c, offsets, ratings: Ratings, scale: tuple[float,
     """RMSE of clipped predictions on ``ratings``, from parameters (during a fit, before any attribute is set)."""
     pred = _raw_entries(X, Theta, b, c, offsets, ratings.item_idx, ratings.user_idx)
     np.clip(pred, *scale, out=pred)
-    err = pred - ratings.values
-    return float(np.sqrt(np.mean(err**2))) if len(err) else float("nan")
+    return rmse(ratings.values, pred)
 
 
 class CollaborativeFiltering:
@@ -393,7 +410,7 @@ class CollaborativeFiltering:
         model.item_bias_, model.user_bias_)`` (biases only with ``normalize="biases"``), or give it to
         :func:`cf_core.objective.check_gradient`-style checks.
         """
-        self._check_fitted()
+        check_fitted(self)
         return self._objective_for(self.ratings_, self.offsets_)
 
     def _set_params_from(self, params: np.ndarray, shape: tuple[int, int]) -> None:
@@ -404,10 +421,6 @@ class CollaborativeFiltering:
         self.user_bias_ = np.zeros(shape[1]) if c is None else np.array(c)
 
     # ----------------------------------------------------------------------------------- predicting
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "X_"):
-            raise NotFittedError(f"this {type(self).__name__} is not fitted yet: call fit(ratings) first")
-
     def _raw_entries(self, item_idx: np.ndarray, user_idx: np.ndarray) -> np.ndarray:
         return _raw_entries(self.X_, self.Theta_, self.item_bias_, self.user_bias_, self.offsets_, item_idx, user_idx)
 
@@ -432,7 +445,7 @@ class CollaborativeFiltering:
 
     def predict(self, user: Any, item: Any, *, clip: bool = True) -> float | np.ndarray:
         """Predicted rating of ``item`` by ``user`` (positions; scalars or broadcastable arrays)."""
-        self._check_fitted()
+        check_fitted(self)
         u = self._positions(user, self.ratings_.n_users, "user")
         i = self._positions(item, self.ratings_.n_items, "item")
         i, u = np.broadcast_arrays(i, u)
@@ -441,7 +454,7 @@ class CollaborativeFiltering:
 
     def predict_ratings(self, ratings: Ratings, *, clip: bool = True) -> np.ndarray:
         """Predictions for every entry of ``ratings`` (same grid), in its entry order; O(entries) memory."""
-        self._check_fitted()
+        check_fitted(self)
         fitted = self.ratings_
         same_labels = ratings.items.equals(fitted.items) and ratings.users.equals(fitted.users)
         if ratings.shape != fitted.shape or not same_labels:
@@ -453,12 +466,11 @@ class CollaborativeFiltering:
         return self._clip(self._raw_entries(ratings.item_idx, ratings.user_idx), clip)
 
     def _rmse(self, ratings: Ratings) -> float:
-        err = self.predict_ratings(ratings) - ratings.values
-        return float(np.sqrt(np.mean(err**2))) if len(err) else float("nan")
+        return rmse(ratings.values, self.predict_ratings(ratings))
 
     def predict_matrix(self, items: Any = None, users: Any = None, *, clip: bool = True) -> np.ndarray:
         """Dense predictions for the chosen item and user positions (all by default), items x users."""
-        self._check_fitted()
+        check_fitted(self)
         ii = (
             np.arange(self.ratings_.n_items) if items is None else self._positions(items, self.ratings_.n_items, "item")
         )
@@ -485,10 +497,10 @@ class CollaborativeFiltering:
 
     def recommended_items(self, user: int, n: int = 10, exclude_rated: bool = True) -> np.ndarray:
         """Item positions for ``user`` (a position), best predicted first; ties go to the lower position."""
-        self._check_fitted()
+        check_fitted(self)
         u = int(self._positions(user, self.ratings_.n_users, "user"))
         scores = self.predict_matrix(users=[u], clip=False)[:, 0]
-        return _top_n(scores, n, self._rated_mask(u) if exclude_rated else None)
+        return top_n(scores, n, self._rated_mask(u) if exclude_rated else None)
 
     def recommendations(self, user: int, n: int = 10, exclude_rated: bool = True) -> pd.DataFrame:
         """Top-``n`` items for ``user`` (a position) as a table of item label and predicted rating."""
@@ -499,7 +511,7 @@ class CollaborativeFiltering:
 
     # --------------------------------------------------------------------------------- similarities
     def _vectors(self, kind: str) -> tuple[np.ndarray, pd.Index]:
-        self._check_fitted()
+        check_fitted(self)
         if kind == "items":
             return self.X_, self.ratings_.items
         if kind == "users":
@@ -524,7 +536,7 @@ class CollaborativeFiltering:
         sims = _cosine(V, np.array([pos]))[0]
         exclude = np.zeros(len(V), dtype=bool)
         exclude[pos] = True
-        top = _top_n(sims, n, exclude)
+        top = top_n(sims, n, exclude)
         return pd.DataFrame({kind[:-1]: labels[top], "position": top, "similarity": sims[top]})
 
     # ------------------------------------------------------------------------------------- fold-in
@@ -534,7 +546,7 @@ class CollaborativeFiltering:
         ``item_ratings`` is an array of length n_items (NaN = unrated) or a mapping item label -> rating.
         With X fixed, the user's regularized least-squares optimum has a closed form, so this is instant.
         """
-        self._check_fitted()
+        check_fitted(self)
         r = self.ratings_
         if isinstance(item_ratings, Mapping):
             y = np.full(r.n_items, np.nan)

@@ -14,7 +14,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .estimator import CollaborativeFiltering
 from .ratings import Ratings
 
 __all__ = ["train_test_split", "rmse", "mae", "sweep", "SWEEP_COLUMNS"]
@@ -64,9 +63,9 @@ def train_test_split(
 
 
 def rmse(y_true: Any, y_pred: Any) -> float:
-    """Root-mean-square error."""
+    """Root-mean-square error (NaN for no values). The one RMSE of CF Lab: fits, sweeps and the app use it."""
     d = np.asarray(y_pred, dtype=float) - np.asarray(y_true, dtype=float)
-    return float(np.sqrt(np.mean(d**2)))
+    return float(np.sqrt(np.mean(d**2))) if d.size else float("nan")
 
 
 def mae(y_true: Any, y_pred: Any) -> float:
@@ -105,6 +104,8 @@ def sweep(
     bias_grid = [fit_params.pop("bias_lambda", None)] if bias_lambdas is None else list(bias_lambdas)
     grid = list(itertools.product(list(num_features), list(lambdas), bias_grid))
     rows: list[dict[str, Any]] = []
+    from .estimator import CollaborativeFiltering  # here, not at the top: the estimator uses this module's rmse
+
     for done, (k, lam, bias_lam) in enumerate(grid, start=1):
         model = CollaborativeFiltering(k, lam, random_state=random_state, bias_lambda=bias_lam, **fit_params)
         start = time.perf_counter()

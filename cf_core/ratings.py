@@ -15,15 +15,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .messages import LIST_AT_MOST, and_more
+
 __all__ = ["Ratings"]
-
-_MAX_LISTED = 5  # how many offending places an error message names before "and N more"
-
-
-def _list_some(items: Sequence[Any]) -> str:
-    shown = ", ".join(str(x) for x in items[:_MAX_LISTED])
-    more = len(items) - _MAX_LISTED
-    return f"{shown} and {more} more" if more > 0 else shown
 
 
 def _plain(x: Any) -> Any:
@@ -47,7 +41,7 @@ def _as_labels(labels: Sequence[Hashable] | pd.Index | None, n: int, kind: str) 
         raise ValueError(f"{kind} labels contain a missing value (at position {int(np.flatnonzero(index.isna())[0])})")
     if not index.is_unique:
         dupes = index[index.duplicated()].unique().tolist()
-        raise ValueError(f"duplicate {kind} labels: {_list_some(dupes)}")
+        raise ValueError(f"duplicate {kind} labels: {and_more(dupes)}")
     return index
 
 
@@ -131,7 +125,7 @@ class Ratings:
         bad = np.flatnonzero(~np.isfinite(values))
         if len(bad):
             where = [f"{_place(items, users, item_idx[k], user_idx[k])}: {values[k]}" for k in bad]
-            raise ValueError(f"{len(bad)} ratings are not finite numbers: {_list_some(where)}")
+            raise ValueError(f"{len(bad)} ratings are not finite numbers: {and_more(where)}")
 
         # Canonical item-major order makes equality well defined (the objective re-sorts by its larger side).
         index_dtype = np.int32 if max(len(items), len(users)) < 2**31 - 1 else np.int64
@@ -144,7 +138,7 @@ class Ratings:
             dup = np.flatnonzero(key[1:] == key[:-1])
             if len(dup):
                 where = [f"{_place(items, users, item_idx[k], user_idx[k])}" for k in dup]
-                raise ValueError(f"{len(dup)} duplicate (item, user) ratings: {_list_some(where)}")
+                raise ValueError(f"{len(dup)} duplicate (item, user) ratings: {and_more(where)}")
 
         # ``scale_given=False`` with a scale: the reader inferred it (a convention such as 1-5), so it is
         # not written back as a declaration; by default a scale passed in counts as declared.
@@ -157,7 +151,7 @@ class Ratings:
         bad = np.flatnonzero((values < lo) | (values > hi))
         if len(bad):
             where = [f"{_place(items, users, item_idx[k], user_idx[k])}: {values[k]:g}" for k in bad]
-            raise ValueError(f"{len(bad)} ratings are outside the scale {lo:g} to {hi:g}: {_list_some(where)}")
+            raise ValueError(f"{len(bad)} ratings are outside the scale {lo:g} to {hi:g}: {and_more(where)}")
 
         self.item_idx = _readonly(np.ascontiguousarray(item_idx))
         self.user_idx = _readonly(np.ascontiguousarray(user_idx))
@@ -246,7 +240,7 @@ class Ratings:
                 f"(item {df.index[i]!r}, user {df.columns[j]!r}): {df.iat[i, j]!r}"
                 for i, j in np.argwhere(bad.to_numpy())
             ]
-            raise ValueError(f"{len(where)} cells are not numbers: {_list_some(where)}")
+            raise ValueError(f"{len(where)} cells are not numbers: {and_more(where)}")
         return cls.from_dense(numeric.to_numpy(dtype=np.float64), None, df.index, df.columns, rating_scale)
 
     @classmethod
@@ -272,11 +266,11 @@ class Ratings:
         bad = np.flatnonzero(values.isna().to_numpy() & df[rating].notna().to_numpy())
         if len(bad):
             where = [f"row {k}: {df[rating].iloc[k]!r}" for k in bad]
-            raise ValueError(f"{len(bad)} ratings in column {rating!r} are not numbers: {_list_some(where)}")
+            raise ValueError(f"{len(bad)} ratings in column {rating!r} are not numbers: {and_more(where)}")
         missing_rows = np.flatnonzero(df[[user, item, rating]].isna().any(axis=1).to_numpy())
         if len(missing_rows):
             raise ValueError(
-                f"{len(missing_rows)} rows have an empty user, item or rating: rows {_list_some(list(missing_rows))}"
+                f"{len(missing_rows)} rows have an empty user, item or rating: rows {and_more(list(missing_rows))}"
             )
         item_codes, item_labels = natural_order(*pd.factorize(df[item], sort=True))
         user_codes, user_labels = natural_order(*pd.factorize(df[user], sort=True))
@@ -294,7 +288,7 @@ class Ratings:
             if dup_mask.any():
                 pairs = df.loc[dup_mask, [user, item]].drop_duplicates()
                 where = [f"(user {u!r}, item {i!r})" for u, i in pairs.itertuples(index=False)]
-                raise ValueError(f"{len(pairs)} (user, item) pairs are rated more than once: {_list_some(where)}")
+                raise ValueError(f"{len(pairs)} (user, item) pairs are rated more than once: {and_more(where)}")
         return cls(item_codes, user_codes, vals, item_labels, user_labels, rating_scale)
 
     # ------------------------------------------------------------------------------------ conversions
@@ -389,7 +383,7 @@ class Ratings:
         except (KeyError, TypeError, pd.errors.InvalidIndexError):
             pos = None
         if not isinstance(pos, (int, np.integer)):
-            sample = _list_some([repr(x) for x in index[: _MAX_LISTED + 1]])
+            sample = and_more([repr(x) for x in index[: LIST_AT_MOST + 1]])
             raise ValueError(f"unknown {kind} label {label!r}; {kind}s are labelled like {sample}")
         return int(pos)
 

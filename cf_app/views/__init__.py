@@ -1,7 +1,9 @@
 """The results views: one module per tab, each with ``render(ctx: ViewContext)``.
 
 Adding a view is adding a module here and a line to :data:`VIEWS`; the page draws the tabs from that list
-and runs only the open tab's ``render`` (lazy tabs), so a heavy view costs nothing while hidden.
+and runs only the open tab's ``render`` (lazy tabs), so a heavy view costs nothing while hidden. The
+Teaching tab is the package :mod:`cf_app.teaching`, whose topics have a registry of their own.
+:func:`render_results` is the page's Results section: the slice controls of large results and the tabs.
 """
 
 from __future__ import annotations
@@ -10,12 +12,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+import streamlit as st
 
 from cf_core import CollaborativeFiltering, Ratings
 
-from ..training import TrainResult
+from .. import data, literal, state
+from ..training import Params, TrainResult
 
-__all__ = ["ViewContext", "View", "VIEWS", "labels"]
+__all__ = ["ViewContext", "View", "VIEWS", "labels", "render_results"]
 
 
 @dataclass(frozen=True)
@@ -49,7 +53,8 @@ class View:
 
 
 def _views() -> list[View]:
-    from . import cost_curve, latent, predictions, recommendations, similarity, teaching_view, tuning_view
+    from .. import teaching
+    from . import cost_curve, latent, predictions, recommendations, similarity, tuning_view
 
     return [
         View("Predictions", predictions.render),
@@ -58,7 +63,7 @@ def _views() -> list[View]:
         View("Similarity", similarity.render),
         View("Latent features", latent.render),
         View("Tuning", tuning_view.render),
-        View("Teaching", teaching_view.render),
+        View("Teaching", teaching.render),
     ]
 
 
@@ -67,3 +72,73 @@ VIEWS: list[View] = _views()
 
 def labels() -> list[str]:
     return [v.label for v in VIEWS]
+
+
+# ------------------------------------------------------------------------------------- on the page
+#: Heatmaps of results larger than this (items x users cells) show a slice of the most active rows/columns.
+HEATMAP_MAX_CELLS = 2_500
+
+
+def display_slice(ratings: Ratings, uid: int) -> tuple[np.ndarray, np.ndarray]:
+    """All items and users for small results; for large ones, the most rated / most active (a control)."""
+    if ratings.n_items * ratings.n_users <= HEATMAP_MAX_CELLS:
+        return np.arange(ratings.n_items), np.arange(ratings.n_users)
+    c1, c2, _ = st.columns([1, 1, 2])
+    n_items = c1.number_input(
+        "Heatmap rows: most rated items",
+        2,
+        min(ratings.n_items, 300),
+        min(50, ratings.n_items),
+        10,
+        key=f"show_items_{uid}",
+    )
+    n_users = c2.number_input(
+        "Heatmap columns: most active users",
+        2,
+        min(ratings.n_users, 300),
+        min(50, ratings.n_users),
+        10,
+        key=f"show_users_{uid}",
+    )
+    items = data.top_positions(ratings.item_counts(), int(n_items))
+    users = data.top_positions(ratings.user_counts(), int(n_users))
+    return items, users
+
+
+@st.fragment
+def results(ws: state.Workspace) -> None:
+    """Slice controls and result tabs. A fragment: switching tabs or picking a user reruns only this part,
+    not the grid and the sidebar (whose state it reads but never changes)."""
+    result = ws.result
+    if result is None:  # the workspace was reset or replaced since the last full run
+        return
+    item_pos, user_pos = display_slice(result.ratings, ws.uid)
+    ctx = ViewContext(result, item_pos, user_pos, key=f"v{ws.uid}")
+    tabs = st.tabs([v.label for v in VIEWS], key=state.RESULTS_TAB, on_change="rerun")
+    for view, tab in zip(VIEWS, tabs, strict=True):
+        if tab.open:
+            with tab:
+                try:
+                    view.render(ctx)
+                except Exception as exc:  # one broken view must not take the grid and results with it
+                    st.error(f"The {view.label} view failed: {literal.md(repr(exc))}")
+
+
+def render_results(ws: state.Workspace, current: Ratings | None, params: Params) -> None:
+    """The page's Results section: what the last training was, whether it is stale, and the tabs."""
+    st.subheader("Results")
+    result = ws.result
+    if result is None:
+        st.info("Press **Train** in the sidebar to fit the model; the results appear here.")
+    else:
+        stale = []
+        if current is not None and result.fingerprint != (
+            ws.fingerprint if current is ws.working else data.fingerprint(current)
+        ):
+            stale.append("the grid has changed since")
+        if result.params != params:
+            stale.append("the sidebar parameters differ")
+        st.caption(f"Model: {result.params.describe()}.")
+        if stale:
+            st.info(f"These results are from the last training; {' and '.join(stale)}. Press **Train** to update.")
+        results(ws)

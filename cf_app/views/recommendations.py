@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from .. import data, evidence, literal
+from .. import evidence, literal, pickers
 from . import ViewContext
 
 EVIDENCE_FORMAT = {"ratings": "{:,}", "mean rating": "{:.2f}"}
@@ -52,13 +52,14 @@ def min_ratings_input(ctx: ViewContext, key: str, kind: str = "items") -> int:
 def render(ctx: ViewContext) -> None:
     model, r = ctx.model, ctx.ratings
     counts = r.user_counts()
-    order = data.top_positions(counts, r.n_users) if r.n_users > 50 else np.arange(r.n_users)
     c1, c2, c3 = st.columns([3, 1, 1])
-    user = c1.selectbox(
+    user = pickers.pick(
         "User",
-        order,
-        format_func=lambda u: f"{r.users[u]} ({counts[u]} ratings)",  # options are plain text, not markdown
-        key=f"{ctx.key}_rec_user",
+        r.users,
+        counts,
+        f"{ctx.key}_rec_user",
+        data_order_up_to=50,
+        where=c1,
         help="Listed from the most active user on large data.",
     )
     n = c2.number_input("How many", 1, 100, min(5, r.n_items), key=f"{ctx.key}_rec_n")

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import numpy as np
 import streamlit as st
 
-from .. import data, evidence, figures
+from .. import evidence, figures, pickers
 from . import ViewContext
 from .recommendations import EVIDENCE_FORMAT, NA, WIDTHS, min_ratings_input
 
@@ -14,14 +13,10 @@ def _most_similar(ctx: ViewContext, kind: str) -> None:
     model, r = ctx.model, ctx.ratings
     labels = r.items if kind == "items" else r.users
     counts = r.item_counts() if kind == "items" else r.user_counts()
-    order = data.top_positions(counts, len(labels)) if len(labels) > 50 else np.arange(len(labels))
     # The picker gets the half-page column's whole width (titles run long); the two numbers share a row
     # below: three across left "Min. ratings" about 80 px, and its label wrapped onto two lines.
-    pos = st.selectbox(
-        f"Most similar to the {kind[:-1]}",
-        order,
-        format_func=lambda p: f"{labels[p]} ({counts[p]} ratings)",
-        key=f"{ctx.key}_sim_pick_{kind}",
+    pos = pickers.pick(
+        f"Most similar to the {kind[:-1]}", labels, counts, f"{ctx.key}_sim_pick_{kind}", data_order_up_to=50
     )
     c2, c3 = st.columns(2)
     n = c2.number_input(

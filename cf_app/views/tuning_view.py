@@ -1,8 +1,8 @@
 """Tuning: the session's run history (table, compare two runs, CSV) and a k x lambda sweep.
 
 The logic and figures are in :mod:`cf_app.tuning`; this module lays them out. The sweep's best cell can be
-loaded into the sidebar's hyperparameter controls with one click (the controls are written before they
-are drawn, in the button's callback), and those controls are bound to the URL, so a link shares a setup.
+loaded into the sidebar's hyperparameter controls with one click (:func:`cf_app.sidebar.load_hyperparameters`
+is the button's callback), and those controls are bound to the URL, so a link shares a setup.
 """
 
 from __future__ import annotations
@@ -16,18 +16,12 @@ import streamlit as st
 
 from cf_core import Ratings, train_test_split
 
-from .. import fit_queue, tuning
+from .. import fit_queue, sidebar, state, tuning
 from ..sidebar import LAMBDAS
 from . import ViewContext
 
-__all__ = ["render", "SWEEP_KEY", "FEATURES_WIDGET", "LAMBDA_WIDGET"]
+__all__ = ["render"]
 
-#: Session-state key of the last sweep: {"fingerprint", "results", "seconds", "max_iter", "split", "settings"}.
-SWEEP_KEY = "tuning_sweep"
-#: The sidebar form's widget keys for k and lambda (see cf_app.sidebar.hyperparameters).
-FEATURES_WIDGET = "p_features"
-LAMBDA_WIDGET = "p_lambda"
-BIAS_LAMBDA_WIDGET = "p_bias_lambda"
 K_CHOICES = list(range(1, 51))
 DEFAULT_KS = [2, 5, 10, 20]
 DEFAULT_LAMBDAS = [0.1, 1.0, 3.0, 10.0]
@@ -123,14 +117,6 @@ def _holdout_too_small(ctx: ViewContext) -> str | None:
     )
 
 
-def _load_best(k: int, lam: float, bias_lam: float | None = None) -> None:
-    """Button callback: runs before the sidebar is drawn, so its widgets can still be set."""
-    st.session_state[FEATURES_WIDGET] = int(k)
-    st.session_state[LAMBDA_WIDGET] = float(lam)
-    if bias_lam is not None:
-        st.session_state[BIAS_LAMBDA_WIDGET] = float(bias_lam)
-
-
 def _sweep(ctx: ViewContext) -> None:
     params = ctx.result.params
     with st.form(f"{ctx.key}_sweep_form", border=False):
@@ -163,7 +149,7 @@ def _sweep(ctx: ViewContext) -> None:
             st.error(too_small)
         else:
             _run_sweep(ctx, sorted(ks), sorted(lambdas), int(iters), sorted(bias_lambdas))
-    stored = st.session_state.get(SWEEP_KEY)
+    stored = st.session_state.get(state.SWEEP)
     if stored is None:
         return
     if stored["fingerprint"] != ctx.result.fingerprint:
@@ -182,7 +168,7 @@ def _sweep(ctx: ViewContext) -> None:
     )
     if st.button(
         f"Load k={k}, lambda={lam:g}{bias_text} into the controls",
-        on_click=_load_best,
+        on_click=sidebar.load_hyperparameters,
         args=(k, lam, bias_lam),
         key=f"{ctx.key}_sweep_load",
         help="Sets the sidebar's k and lambda; press Train to fit with them.",
@@ -274,7 +260,7 @@ def _sweep_in_slot(
     )
     seconds = time.perf_counter() - start
     bar.empty()
-    st.session_state[SWEEP_KEY] = {
+    st.session_state[state.SWEEP] = {
         "fingerprint": ctx.result.fingerprint,
         "results": results,
         "seconds": seconds,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from ..messages import and_more
+
 __all__ = ["DataFormatError", "some"]
 
 MAX_LISTED = 3  # how many offending places a message names before "and N more"
@@ -46,7 +48,5 @@ class DataFormatError(ValueError):
 
 
 def some(items: Sequence[str], total: int | None = None) -> str:
-    """The first few of ``items`` joined, with "and N more" when there are more."""
-    total = len(items) if total is None else total
-    shown = ", ".join(items[:MAX_LISTED])
-    return f"{shown} and {total - MAX_LISTED} more" if total > MAX_LISTED else shown
+    """The first :data:`MAX_LISTED` of ``items`` joined, with "and N more" when there are more."""
+    return and_more(items, total, at_most=MAX_LISTED)

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..messages import and_more
 from ..ratings import Ratings
 from .context import Context
 from .errors import MAX_LISTED, DataFormatError
@@ -170,9 +171,9 @@ def resolve_duplicates(
             text, line = describe(np.sort(order[s:stop]))
             examples.append(text)
             first_line = line if first_line is None else first_line
-        more = f"; and {len(repeated) - MAX_LISTED} more" if len(repeated) > MAX_LISTED else ""
+        listed = and_more(examples, len(repeated), "; ")
         raise DataFormatError(
-            f"{len(repeated)} (user, item) pairs are rated more than once: {'; '.join(examples)}{more}. "
+            f"{len(repeated)} (user, item) pairs are rated more than once: {listed}. "
             "Pass duplicates='last' to keep the last rating of each or duplicates='mean' to average them",
             source=name,
             line=first_line,

@@ -20,6 +20,7 @@ from typing import IO, Any
 import numpy as np
 import pandas as pd
 
+from ..estimator import check_fitted
 from ..ratings import Ratings
 from .errors import DataFormatError
 from .limits import DEFAULT_LIMITS, Limits
@@ -48,8 +49,7 @@ def save_model(model: Any, dest: str | os.PathLike | IO[bytes] | None = None) ->
     Everything is a plain array or JSON, so :func:`load_model` needs no pickle. The training ratings are
     included so a loaded model still knows which items each user has rated (for recommendations).
     """
-    if not hasattr(model, "X_"):
-        raise ValueError("the model is not fitted yet: call fit(ratings) before saving it")
+    check_fitted(model, "before saving it")
     r: Ratings = model.ratings_
     params = {k: v.item() if isinstance(v, np.generic) else v for k, v in model.get_params().items()}
     if not isinstance(params.get("random_state"), (int, type(None))):

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..messages import and_more
 from .errors import DataFormatError
 
 __all__ = ["CONVENTIONS", "ScaleChoice", "declared_scale", "settle_scale"]
@@ -133,7 +134,7 @@ def settle_scale(
                 line, column, label_text = locate(np.array([k]))
                 at = f"line {line}" if line is not None else (label_text or f"entry {k + 1}")
                 places.append(f"{at}: {values[k]:g}")
-            listing = "; ".join(places) + (f"; and {n_out - 3} more" if n_out > 3 else "")
+            listing = and_more(places, n_out, "; ")
             if outliers == "drop":
                 return ScaleChoice(
                     (lo, hi),

@@ -16,6 +16,7 @@ from typing import IO, Any
 import numpy as np
 import pandas as pd
 
+from ..estimator import check_fitted
 from ..ratings import Ratings
 from .limits import MAX_RATINGS, MAX_WIDE_CELLS
 
@@ -118,8 +119,7 @@ def save_predictions(
     """
     if format not in ("wide", "long"):
         raise ValueError(f"format must be 'wide' or 'long', got {format!r}")
-    if not hasattr(model, "X_"):
-        raise ValueError("the model is not fitted yet: call fit(ratings) before saving predictions")
+    check_fitted(model, "before saving predictions")
     r: Ratings = model.ratings_
     if r.n_items * r.n_users > MAX_RATINGS:
         raise ValueError(

@@ -18,8 +18,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from cf_app import data, grid, literal, state
+from cf_app.teaching import labels as topic_labels
 from cf_app.views import labels as view_labels
-from cf_app.views.teaching_view import TOPICS
 from tests.hostile_labels import HOSTILE, LABELS, OUTSIDE, hostile_ratings
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -139,7 +139,7 @@ def test_recommendations_name_the_user_escaped_and_list_users_as_plain_text(app,
         assert any(literal.md(label) in m.value for m in app.markdown), label
 
 
-@pytest.mark.parametrize("topic", TOPICS)
+@pytest.mark.parametrize("topic", topic_labels())
 def test_every_teaching_topic_renders_with_hostile_labels(app, topic):
     app.session_state[state.RESULTS_TAB] = "Teaching"
     app.run()

@@ -189,13 +189,13 @@ def test_latent_map_text_and_hover_are_the_escaped_labels(hostile):
 def test_teaching_figures_escape_labels(hostile):
     r, model = hostile
     replay = teaching.record_replay(r, num_features=2, lambda_=1.0, max_iter=3, random_state=0)
-    fig = teaching.replay_figure(replay, 1)
+    fig = figures.replay_figure(replay, 1)
     assert list(fig.data[0].y) == literal.plot_labels(r.items)
     assert_no_markup(fig)
     effect = teaching.normalization_effect(r, 0, num_features=2, lambda_=1.0, max_iter=5, random_state=0)
-    assert_no_markup(teaching.normalization_figure(effect))
+    assert_no_markup(figures.normalization_figure(effect))
     item = LABELS.index("<b>bold</b>")
-    fig = teaching.neighbours_figure(model, item, teaching.neighbours(model, item, 5))
+    fig = figures.neighbours_figure(model, item, teaching.neighbours(model, item, 5))
     assert fig.layout.yaxis.title.text == "cosine to &lt;b&gt;bold&lt;/b&gt;"
     assert_no_markup(fig)
 

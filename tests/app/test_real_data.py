@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cf_app import literal, sidebar, state
+from cf_app import literal, state
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 TRAIN = "FormSubmitter:hyperparameters-Train"
@@ -81,7 +81,7 @@ def test_a_shared_link_keeps_its_settings_on_first_load():
     at.query_params["p_features"] = "7"
     at.run()
     assert at.slider(key="p_features").value == 7
-    assert at.session_state[sidebar.DEFAULTS_FOR] == "small"
+    assert at.session_state[state.DEFAULTS_FOR] == "small"
 
 
 def test_large_data_recommendations_show_counts_means_and_filter(large_app):

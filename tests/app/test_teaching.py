@@ -1,11 +1,12 @@
-"""Tests for cf_app.teaching: live math, prediction breakdown, gradient check, replay, experiments."""
+"""Tests for cf_app.teaching's topics (live math, prediction breakdown, gradient check, replay, experiments)
+and their figures in cf_app.figures.teaching."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from cf_app import teaching
+from cf_app import figures, teaching
 from cf_core import CollaborativeFiltering, Ratings, dense_cost_and_gradient
 from cf_core.synthetic import synthetic_ratings
 
@@ -45,7 +46,7 @@ def test_prediction_breakdown_adds_up_to_the_prediction(model, small):
     frame = b.frame()
     assert frame["term"].iloc[-1].startswith("prediction (clipped")
     assert frame["contribution"].iloc[-1] == pytest.approx(b.prediction)
-    fig = teaching.breakdown_figure(b)
+    fig = figures.breakdown_figure(b)
     assert list(fig.data[0].x)[-1] == "prediction" and len(fig.data[0].x) == 3 + 2
     rated = teaching.prediction_breakdown(model, 0, 0)
     assert rated.rating == 5.0
@@ -96,7 +97,7 @@ def test_replay_snapshots_reproduce_the_fit(small):
     np.testing.assert_allclose(replay.costs, final.cost_history_[: len(replay.costs)])
     np.testing.assert_allclose(replay.predicted(len(replay.iterations) - 1), final.predict_matrix())
     assert replay.training_rmse(-1) < replay.training_rmse(0)
-    fig = teaching.replay_figure(replay, 3)
+    fig = figures.replay_figure(replay, 3)
     assert np.asarray(fig.data[0].z).shape == small.shape
     assert fig.data[-1].x[0] == 3
 
@@ -128,7 +129,7 @@ def test_mean_normalization_rescues_a_user_with_no_ratings(small):
     assert np.abs(t["predicted, no normalization"]).max() < 1e-3
     np.testing.assert_allclose(t["predicted, mean normalization"], t["item mean"], atol=1e-3)
     assert effect.theta_norm_without < 1e-3
-    fig = teaching.normalization_figure(effect)
+    fig = figures.normalization_figure(effect)
     assert [tr.name for tr in fig.data] == ["no normalization", "mean normalization", "item mean"]
 
 
@@ -169,7 +170,7 @@ def test_neighbours_dot_product_favours_long_vectors():
     assert table["dot"].iloc[0] == pytest.approx(5.0)
     note = teaching.neighbours_note(m, 0, table)
     assert "length" in note and "same items" in note
-    fig = teaching.neighbours_figure(m, 0, table)
+    fig = figures.neighbours_figure(m, 0, table)
     assert len(fig.data) == 3 and len(fig.data[0].x) == 3
 
 

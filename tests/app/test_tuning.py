@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from cf_app import tuning
+from cf_app.state import RUN_HISTORY
 from cf_core import CollaborativeFiltering, Ratings, train_test_split
 from cf_core.synthetic import synthetic_ratings
 
@@ -23,7 +24,7 @@ def test_record_run_logs_hyperparameters_and_metrics(split):
     state: dict = {}
     model = CollaborativeFiltering(3, 1.5, 20, random_state=0).fit(train, validation=val)
     rec = tuning.record_run(state, model, validation=val)
-    assert state[tuning.HISTORY_KEY] == [rec]
+    assert state[RUN_HISTORY] == [rec]
     assert (rec.run, rec.num_features, rec.lambda_, rec.max_iter, rec.normalize) == (1, 3, 1.5, 20, "mean")
     assert rec.final_cost == pytest.approx(model.cost_history_[-1])
     assert rec.n_iter == model.n_iter_

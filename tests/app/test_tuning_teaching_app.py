@@ -15,7 +15,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from cf_app import state, teaching, tuning
-from cf_app.views import teaching_view, tuning_view
+from cf_app.teaching import normalization
+from cf_app.views import tuning_view
 from cf_core import CollaborativeFiltering, samples
 
 TRAIN = "FormSubmitter:hyperparameters-Train"
@@ -107,7 +108,7 @@ def test_a_sweep_on_three_held_out_ratings_is_refused_and_says_why(tuning_app):
     at, key = tuning_app  # the lecture grid: 20% of 15 ratings is 3
     at.button(key=f"FormSubmitter:{key}_sweep_form-Run sweep").click().run()
     assert any("validate on 3 held-out rating(s)" in e.value for e in at.error)
-    assert tuning_view.SWEEP_KEY not in at.session_state
+    assert state.SWEEP not in at.session_state
     assert not [b for b in at.button if b.key == f"{key}_sweep_load"]
 
 
@@ -118,7 +119,7 @@ def test_sweep_shows_best_cell_and_loads_it_into_the_controls():
     at.number_input(key=f"{key}_sweep_iter").set_value(20)
     at.button(key=f"FormSubmitter:{key}_sweep_form-Run sweep").click().run()
     assert not at.exception
-    results = at.session_state[tuning_view.SWEEP_KEY]["results"]
+    results = at.session_state[state.SWEEP]["results"]
     assert len(results) == 4
     best = tuning.best_cell(results)
     k, lam = int(best["num_features"]), float(best["lambda_"])
@@ -174,6 +175,22 @@ def test_a_shared_link_sets_the_hyperparameters():
 
 
 # ---------------------------------------------------------------------------------------------- teaching
+def test_the_topic_registry_has_unique_labels_and_a_module_per_topic():
+    labels = teaching.labels()
+    assert len(labels) == len(set(labels)) == len(teaching.TOPICS)
+    modules = [t.render.__module__ for t in teaching.TOPICS]
+    assert len(set(modules)) == len(modules)
+    assert all(m.startswith("cf_app.teaching.") for m in modules)
+
+
+def test_the_picker_offers_the_registry_and_every_topic_renders_on_the_lecture_grid(teaching_app):
+    at, key = teaching_app
+    assert list(at.radio(key=f"{key}_teach_topic").options) == teaching.labels()
+    for name in teaching.labels():
+        topic(at, key, name)
+        assert not at.error, name
+
+
 def test_math_shows_formulas_with_current_values(teaching_app):
     at, key = teaching_app
     topic(at, key, "The math, live")
@@ -219,7 +236,7 @@ def test_training_replay_slider(teaching_app):
 def test_mean_normalization_on_a_new_user(teaching_app):
     at, key = teaching_app
     topic(at, key, "Mean normalization")
-    assert at.selectbox(key=f"{key}_teach_norm_user").value == teaching_view.NEW_USER
+    assert at.selectbox(key=f"{key}_teach_norm_user").value == normalization.NEW_USER
     at.button(key=f"{key}_teach_norm_run").click().run()
     assert not at.exception
     assert metric(at, "Ratings by this user") == "0"
@@ -279,7 +296,7 @@ def test_big_data_refuses_replay_and_sweeps_with_progress():
     at.run()
     at.button(key=f"FormSubmitter:{key}_sweep_form-Run sweep").click().run()  # k 2/5/10/20 x 4 lambdas, 50 its
     assert not at.exception
-    stored = at.session_state[tuning_view.SWEEP_KEY]
+    stored = at.session_state[state.SWEEP]
     assert len(stored["results"]) == 16 and stored["max_iter"] == 50
     assert any(f"took {stored['seconds']:.1f} s" in s.value for s in at.success)
 
@@ -331,7 +348,7 @@ def test_a_sweep_waits_for_a_slot_of_the_servers_fit_queue():
         at.button(key=f"FormSubmitter:{key}_sweep_form-Run sweep").click().run()
         releaser.join()
         assert not at.exception
-        assert len(at.session_state[tuning_view.SWEEP_KEY]["results"]) == 1
+        assert len(at.session_state[state.SWEEP]["results"]) == 1
         assert len(tickets) == 1 and len(started) == 1  # the sweep took one ticket for all its fits
         assert started[0] >= released[0]  # it started only once the other fit gave the slot up
         assert queue.counts() == (0, 0)  # and gave its own slot back

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from cf_app import figures, teaching
-from cf_app.views import teaching_view
+from cf_app.teaching import math_live
 from cf_core import CollaborativeFiltering
 from cf_core.synthetic import synthetic_ratings
 
@@ -21,7 +21,7 @@ def ratings():
 def test_the_prediction_sum_fits_one_line_at_any_k(ratings, k):
     m = CollaborativeFiltering(k, 1.0, 5, normalize="biases", random_state=0).fit(ratings)
     b = teaching.prediction_breakdown(m, 0, 0)
-    latex = teaching_view._breakdown_latex(b)
+    latex = math_live._breakdown_latex(b)
     assert latex.count(")(") <= 4  # at most four products written out, whatever k
     assert f"{b.unclipped:.3f}" in latex and "b_i" in latex
     if k > 4:
@@ -32,10 +32,10 @@ def test_the_prediction_sum_fits_one_line_at_any_k(ratings, k):
 def test_the_waterfall_keeps_few_short_unlabelled_bars_when_k_grows(ratings, k):
     m = CollaborativeFiltering(k, 1.0, 5, random_state=0).fit(ratings)
     b = teaching.prediction_breakdown(m, 0, 0)
-    fig = teaching.breakdown_figure(b)
+    fig = figures.breakdown_figure(b)
     bars = list(fig.data[0].x)
     assert bars[-1] == "prediction"
-    assert len(bars) <= teaching.WATERFALL_FEATURES + 2  # features (+ "other") + item mean + prediction
+    assert len(bars) <= figures.WATERFALL_FEATURES + 2  # features (+ "other") + item mean + prediction
     assert sum(fig.data[0].y[:-1]) == pytest.approx(b.unclipped)  # the bars still add up to the prediction
     if k == 2:
         assert bars[:2] == ["feature 1", "feature 2"] and fig.data[0].text[0] == f"{b.contributions[0]:+.3f}"
@@ -49,7 +49,7 @@ def test_the_waterfall_keeps_few_short_unlabelled_bars_when_k_grows(ratings, k):
 def test_dot_vs_cosine_points_are_labelled_once(ratings):
     m = CollaborativeFiltering(3, 1.0, 30, random_state=0).fit(ratings)
     table = teaching.neighbours(m, 0, 5)
-    fig = teaching.neighbours_figure(m, 0, table)
+    fig = figures.neighbours_figure(m, 0, table)
     dot, cos = fig.data[1], fig.data[2]
     assert "text" in dot.mode and all(dot.text)
     shared = set(table["by dot product"]) & set(table["by cosine"])

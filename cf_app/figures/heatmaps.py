@@ -1,11 +1,4 @@
-"""Pure figure builders: arrays and DataFrames in, plotly Figures out (no Streamlit, no model fitting).
-
-Shared conventions, so every chart reads the same way: items are rows (top to bottom, as in the grid)
-and users are columns; axes are categorical, so ids like 1, 2, 10 stay labels in data order instead
-of becoming a numeric axis; labels go through :func:`cf_app.literal.plot_labels`, so a label is text,
-never plotly markup; cells carry their values as text when the grid is small enough to read;
-similarities use a diverging scale fixed to [-1, 1] so colours mean the same in every picture.
-"""
+"""Heatmaps: predicted ratings (with the rated cells marked), similarities, and the feature matrices."""
 
 from __future__ import annotations
 
@@ -17,43 +10,15 @@ import plotly.express as px
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from . import literal
+from .common import ANNOTATE_MAX_CELLS, DIVERGING, SEQUENTIAL, _categorical, _height, _labels
 
-__all__ = [
-    "ANNOTATE_MAX_CELLS",
-    "prediction_figure",
-    "similarity_figure",
-    "feature_figure",
-    "cost_figure",
-    "rmse_figure",
-    "latent_map",
-    "pca_2d",
-]
+__all__ = ["TICK_LABELS_MAX", "RATED_BOX", "prediction_figure", "similarity_figure", "feature_figure"]
 
-#: Grids with at most this many cells print their values in the cells.
-ANNOTATE_MAX_CELLS = 400
-SEQUENTIAL = "Viridis"
+
 #: Square heatmaps in a half-width column label their axes up to this many rows; beyond, names are on hover.
 TICK_LABELS_MAX = 40
 #: Half-width of a rated cell's outline, in cells (0.5 = the cell's edge, shared with its neighbour).
 RATED_BOX = 0.4
-DIVERGING = "RdBu"
-
-
-def _labels(values: Sequence[object] | pd.Index) -> list[str]:
-    """Data labels as plotly text: escaped (never markup) and distinct (never merged on an axis)."""
-    return literal.plot_labels(values)
-
-
-def _height(n_rows: int, per_row: int = 24, base: int = 160, lo: int = 280, hi: int = 900) -> int:
-    return int(min(max(base + per_row * n_rows, lo), hi))
-
-
-def _categorical(fig: go.Figure) -> go.Figure:
-    """Keep label order and stop numeric-looking labels (MovieLens ids) from turning an axis numeric."""
-    fig.update_xaxes(type="category")
-    fig.update_yaxes(type="category")
-    return fig
 
 
 def _heatmap_trace(
@@ -221,135 +186,3 @@ def feature_figure(M: np.ndarray, labels: Sequence[object] | pd.Index, title: st
     )
     fig.update_layout(height=_height(M.shape[0]), margin={"l": 10, "r": 10, "t": 50, "b": 10})
     return _categorical(fig)
-
-
-def cost_figure(costs: np.ndarray, *, log_y: bool = False) -> go.Figure:
-    """Cost J per iteration (iteration 0 = the starting parameters)."""
-    costs = np.asarray(costs, dtype=float)
-    fig = go.Figure(
-        go.Scatter(
-            x=np.arange(len(costs)),
-            y=costs,
-            mode="lines+markers" if len(costs) <= 60 else "lines",
-            name="cost J",
-            hovertemplate="iteration %{x}<br>J = %{y:.6g}<extra></extra>",
-        )
-    )
-    fig.update_layout(
-        title="Cost per iteration",
-        xaxis_title="iteration",
-        yaxis_title="cost J" + (" (log scale)" if log_y else ""),
-        yaxis_type="log" if log_y else "linear",
-        height=380,
-        margin={"l": 10, "r": 10, "t": 50, "b": 10},
-    )
-    return fig
-
-
-def rmse_figure(train_rmse: np.ndarray, validation_rmse: np.ndarray) -> go.Figure:
-    """Training and validation RMSE per iteration; ``validation_rmse[0]`` is the starting point,
-    ``train_rmse`` covers iterations 1..n (it is recorded as training goes)."""
-    train_rmse = np.asarray(train_rmse, dtype=float)
-    validation_rmse = np.asarray(validation_rmse, dtype=float)
-    fig = go.Figure()
-    fig.add_trace(go.Scatter(x=np.arange(1, len(train_rmse) + 1), y=train_rmse, mode="lines", name="training RMSE"))
-    fig.add_trace(
-        go.Scatter(x=np.arange(len(validation_rmse)), y=validation_rmse, mode="lines", name="validation RMSE")
-    )
-    fig.update_layout(
-        title="RMSE per iteration",
-        xaxis_title="iteration",
-        yaxis_title="RMSE",
-        height=380,
-        hovermode="x unified",
-        margin={"l": 10, "r": 10, "t": 50, "b": 10},
-    )
-    return fig
-
-
-def pca_2d(V: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Project rows of ``V`` onto their two main directions; also returns the share of variance each keeps.
-
-    Fewer than two columns are padded with zeros, so a one-feature model still gets a map.
-    """
-    V = np.asarray(V, dtype=float)
-    if V.ndim != 2 or len(V) == 0:
-        raise ValueError(f"need a non-empty 2-D array of vectors, got shape {V.shape}")
-    centred = V - V.mean(axis=0)
-    _, s, vt = np.linalg.svd(centred, full_matrices=False)
-    coords = centred @ vt[:2].T
-    var = s**2
-    share = var[:2] / var.sum() if var.sum() > 0 else np.zeros(min(2, len(var)))
-    if coords.shape[1] < 2:
-        coords = np.hstack([coords, np.zeros((len(coords), 2 - coords.shape[1]))])
-        share = np.concatenate([share, np.zeros(2 - len(share))])
-    return coords, share
-
-
-#: The latent map prints names beside the points up to this many points (more, and they pile up).
-LATENT_LABELS_MAX = 40
-
-
-def _spread_labels(xy: np.ndarray, names: list[str], min_gap: float = 0.04) -> list[str]:
-    """Names for a scatter, blank for a point that sits (within ``min_gap`` of the plot's extent) on an
-    earlier labelled one, so overlapping points show one readable name instead of a smear."""
-    extent = float(np.ptp(xy, axis=0).max()) if len(xy) else 0.0
-    gap = max(extent * min_gap, 1e-12)
-    placed: list[np.ndarray] = []
-    out = []
-    for p, name in zip(xy, names, strict=True):
-        if any(np.all(np.abs(p - q) < gap) for q in placed):
-            out.append("")
-        else:
-            placed.append(p)
-            out.append(name)
-    return out
-
-
-def latent_map(
-    item_xy: np.ndarray,
-    user_xy: np.ndarray,
-    item_labels: Sequence[object] | pd.Index,
-    user_labels: Sequence[object] | pd.Index,
-    axis_titles: tuple[str, str] = ("feature 1", "feature 2"),
-) -> go.Figure:
-    """Items and users as points in one 2-D latent space, labelled on hover."""
-    item_xy = np.asarray(item_xy, dtype=float)
-    user_xy = np.asarray(user_xy, dtype=float)
-    if item_xy.shape != (len(item_labels), 2) or user_xy.shape != (len(user_labels), 2):
-        raise ValueError(
-            f"need (n, 2) coordinates with one label per point, got items {item_xy.shape} for {len(item_labels)} "
-            f"labels and users {user_xy.shape} for {len(user_labels)} labels"
-        )
-    big = len(item_xy) + len(user_xy) > 1000
-    scatter = go.Scattergl if big else go.Scatter
-    show_text = not big and len(item_xy) + len(user_xy) <= LATENT_LABELS_MAX
-    fig = go.Figure()
-    for xy, labels, name, symbol, colour, where in (
-        (item_xy, item_labels, "items", "circle", "#1f77b4", "top center"),
-        (user_xy, user_labels, "users", "diamond", "#ff7f0e", "bottom center"),
-    ):
-        names = _labels(labels)
-        fig.add_trace(
-            scatter(
-                x=xy[:, 0],
-                y=xy[:, 1],
-                mode="markers+text" if show_text else "markers",
-                text=_spread_labels(xy, names) if show_text else None,
-                textposition=where,  # items above their points, users below: the two sets do not collide
-                hovertext=names,
-                hovertemplate=f"{name[:-1]} %{{hovertext}}<br>(%{{x:.2f}}, %{{y:.2f}})<extra></extra>",
-                name=name,
-                marker={"symbol": symbol, "size": 9 if not big else 5, "opacity": 0.85, "color": colour},
-            )
-        )
-    fig.update_layout(
-        title="Items and users in the latent space",
-        xaxis_title=axis_titles[0],
-        yaxis_title=axis_titles[1],
-        # Equal units on both axes: angles between points are the angles cosine similarity measures.
-        yaxis={"scaleanchor": "x", "scaleratio": 1},
-        height=520,
-        margin={"l": 10, "r": 10, "t": 50, "b": 10},
-    )
-    return fig
