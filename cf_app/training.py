@@ -374,12 +374,13 @@ def run_training(pending: PendingFit, ws: state.Workspace) -> None:
     from . import engine  # engine imports this module
 
     target = state.workspaces().get(pending.source)
+    running = {"source": pending.source, "iteration": 0}  # this run's mark; the next run reads it after a Stop
     try:
         with st.status(f"Training ({pending.params.describe()})", expanded=True) as status:
             st.button("Stop training", key=state.STOP_TRAINING, help="Stops training and keeps the previous results.")
             bar = st.progress(0.0, text="Starting…")
-            st.session_state[state.TRAINING] = {"source": pending.source, "iteration": 0}
-            progress = LiveProgress(bar, st.session_state[state.TRAINING])
+            st.session_state[state.TRAINING] = running
+            progress = LiveProgress(bar, running)
             try:
                 if pending.engine is not None and pending.engine.is_spark:  # Spark's job progress; Stop cancels
                     result = engine.train_on_spark(
@@ -388,12 +389,13 @@ def run_training(pending: PendingFit, ws: state.Workspace) -> None:
                 else:
                     result = fit_pending(pending, progress)
             except Exception as exc:  # e.g. a validation share too large for the data: say so, keep results
-                st.session_state[state.TRAINING] = None
+                _clear_mark(running)
                 status.update(label="Training failed", state="error")
                 why = f"Training failed: {exc}" if isinstance(exc, ValueError) else f"Training failed ({exc!r})."
                 st.error(literal.md(why))
                 return
-            st.session_state[state.TRAINING] = None
+            if not _clear_mark(running):  # stopped at the very end: the next run has said so; keep what was
+                return
             waited = queued_seconds(pending)
             queued = f" after {waited:.1f} s in the queue" if waited > 0 else ""
             model = result.model
@@ -409,17 +411,38 @@ def run_training(pending: PendingFit, ws: state.Workspace) -> None:
         finish(pending, reason="done")
 
 
+def _clear_mark(running: dict) -> bool:
+    """Take this run's training mark off the session; False when a newer run took it already (a Stop)."""
+    if st.session_state.get(state.TRAINING) is not running:
+        return False
+    st.session_state[state.TRAINING] = None
+    return True
+
+
+def _after_stop(ws: state.Workspace) -> None:
+    """The run after a Stop click: say so, and free the stopped fit's slot.
+
+    With Streamlit's fast reruns this run starts while the stopped one may still be unwinding in its own
+    thread (a Spark fit cancels its jobs first), so the slot is freed here rather than left to that
+    thread's ``finally``; the stopped run sees its mark gone and stores nothing.
+    """
+    interrupted = st.session_state[state.TRAINING]
+    st.session_state[state.TRAINING] = None
+    stopped = pending_fit()
+    if stopped is not None and stopped.ticket.state == fit_queue.RUNNING:
+        finish(stopped, reason="done")
+    kept = "the previous results are kept" if ws.result is not None else "there are no earlier results yet"
+    st.warning(f"Training was stopped after iteration {interrupted['iteration']}; {kept}.")
+
+
 def handle(train_clicked: bool, current: Ratings | None, params: Params, where: Any, ws: state.Workspace) -> None:
     """The page's training step, between the grid and the results.
 
     ``current`` is the grid as edited (None while a cell is invalid), ``where`` the engine control's choice
     (a :class:`cf_app.engine.Engine`), ``ws`` the workspace on screen.
     """
-    interrupted = st.session_state[state.TRAINING]
-    if interrupted:
-        st.session_state[state.TRAINING] = None
-        kept = "the previous results are kept" if ws.result is not None else "there are no earlier results yet"
-        st.warning(f"Training was stopped after iteration {interrupted['iteration']}; {kept}.")
+    if st.session_state[state.TRAINING]:
+        _after_stop(ws)
 
     if train_clicked:
         if current is None:

@@ -135,3 +135,23 @@ def test_a_free_slot_trains_at_once_and_gives_the_slot_back(queue):
     [label] = train_labels(at)
     assert "in the queue" not in label
     assert queue.counts() == (0, 0)
+
+
+def test_the_run_after_a_stop_frees_the_slot_while_the_stopped_run_still_unwinds(queue):
+    """Streamlit's fast reruns start the run after a Stop click while the stopped one may still be unwinding in
+    its own thread (a Spark fit cancels its jobs first). That run must say the fit stopped, free the slot
+    itself, and not report the still-running ticket as a cancelled queue place (whose rerun hid the message)."""
+    at = new_app()
+    ws = at.session_state[state.WORKSPACES]["lecture"]
+    ticket = hold_slot(queue)  # the stopped run's slot, not yet released by its thread
+    pending = training.PendingFit(ticket, ws.working, training.Params(), ws.fingerprint, "lecture", ws.title)
+    at.session_state[state.QUEUED] = pending
+    at.session_state[state.TRAINING] = {"source": "lecture", "iteration": 7}
+    at.run()
+    assert not at.exception
+    assert [w.value for w in at.warning] == [
+        "Training was stopped after iteration 7; there are no earlier results yet."
+    ]
+    assert ticket.state == fit_queue.DONE
+    assert queue.status(queue.submit()).state == fit_queue.ADMITTED  # the one slot is free again
+    assert at.session_state[state.QUEUED] is None and not queue_lines(at)

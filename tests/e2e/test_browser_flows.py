@@ -174,3 +174,22 @@ def test_grid_csv_download_reads_back_with_the_loader(page):
     data = Path(info.value.path()).read_bytes()
     ratings = load_ratings(io.BytesIO(data), format="wide")
     assert ratings.n_items == 5 and ratings.n_users == 4 and ratings.n_ratings == 15
+
+
+def test_stop_training_says_so_and_frees_the_slot(page, app_url, idle):
+    """Stop during a local fit: the page says it stopped (Streamlit's fast reruns start the next run while the
+    stopped one unwinds in its thread, which once hid the message), and the next Train runs at once."""
+    page.goto(f"{app_url}/?p_features=50&p_iter=400&p_lambda=0.3&p_normalize=None+%28seed%29&p_seed=3")
+    idle(page)
+    choose(page, "Dataset", "Synthetic, MovieLens 1M shape", timeout=120_000)
+    page.get_by_role("button", name="Train", exact=True).click()
+    page.get_by_text(re.compile(r"Iteration \d+ / 400 · cost")).first.wait_for(timeout=120_000)
+    page.get_by_role("button", name="Stop training").click()
+    page.get_by_text(re.compile(r"Training was stopped after iteration \d+")).first.wait_for(timeout=60_000)
+    idle(page)
+    assert page.get_by_text(TRAINED).count() == 0
+    _no_exception(page)
+
+    choose(page, "Dataset", "Lecture example")
+    _train(page)  # not queued behind the stopped fit: its slot was freed
+    assert page.get_by_text(re.compile("Queued:")).count() == 0
