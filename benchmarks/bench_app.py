@@ -20,6 +20,7 @@ Run: ``python benchmarks/bench_app.py [--sets 100k 1m] [--repeats 3] [--browser]
 from __future__ import annotations
 
 import argparse
+import re
 import statistics
 import sys
 import time
@@ -35,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywher
 from cf_app import state  # noqa: E402
 from cf_core.io import save_ratings  # noqa: E402
 from cf_core.synthetic import MOVIELENS_SHAPES, synthetic_ratings  # noqa: E402
-from tools.browser import IDLE, launch_chromium, serve_app  # noqa: E402
+from tools.browser import IDLE, launch_chromium  # noqa: E402
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 TRAIN = "FormSubmitter:hyperparameters-Train"
@@ -129,50 +130,192 @@ def interactions(at: AppTest, repeats: int) -> dict[str, float]:
 
 TITLES = {"100k": "Synthetic, MovieLens 100k shape", "1m": "Synthetic, MovieLens 1M shape"}
 
+# ------------------------------------------------------------------------------------------ in Chromium
+#: In the page's own clock: the last click or key press, and for every message from the server its arrival
+#: and the second animation frame after it (the browser has drawn what it said). A run that ends within one
+#: frame never shows as "running" in the page's script-state attribute, so the end of a run is read from the
+#: server's own ``script_finished`` message instead (matched by its index on the socket).
+CLOCK = """
+window.__cf = {input: null, msgs: []};
+for (const kind of ['pointerdown', 'keydown'])
+  window.addEventListener(kind, () => { window.__cf.input = performance.now(); }, true);
+const Native = window.WebSocket;
+window.WebSocket = function (...args) {
+  const ws = new Native(...args);
+  if (String(args[0]).includes('_stcore/stream')) {
+    ws.addEventListener('message', () => {
+      const entry = [performance.now(), null];
+      window.__cf.msgs.push(entry);
+      requestAnimationFrame(() => requestAnimationFrame(() => { entry[1] = performance.now(); }));
+    });
+  }
+  return ws;
+};
+window.WebSocket.prototype = Native.prototype;
+Object.assign(window.WebSocket, {CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3});
+"""
+DRAWN = "(i) => { const m = window.__cf.msgs[i]; return m && m[1]; }"
 
-def _until_idle(page: Any, action: Callable[[], object], then: str | None = None) -> float:
-    """Seconds from ``action`` until the script has finished (and ``then`` is visible, if given)."""
-    start = time.perf_counter()
-    action()
-    page.wait_for_timeout(100)  # let the click reach the server before waiting for "not running"
-    page.wait_for_selector(IDLE, timeout=600_000)
-    if then:
-        page.locator(then).first.wait_for(state="visible", timeout=600_000)
-    return time.perf_counter() - start
+
+class TimedPage:
+    """A tab that knows when each script run ended: the server's ``script_finished`` messages, in order."""
+
+    def __init__(self, context: Any) -> None:
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        self._msg = ForwardMsg
+        self.page = context.new_page()
+        self.page.set_default_timeout(600_000)
+        self.page.add_init_script(CLOCK)
+        self.frames = 0
+        self.finished: list[int] = []  # socket indices of run ends (not counting runs cut short for a rerun)
+        self.page.on("websocket", self._socket)
+
+    def _socket(self, ws: Any) -> None:
+        if "_stcore/stream" in ws.url:
+            ws.on("framereceived", self._frame)
+
+    def _frame(self, payload: Any) -> None:
+        index, self.frames = self.frames, self.frames + 1
+        if isinstance(payload, bytes):
+            msg = self._msg()
+            msg.ParseFromString(payload)
+            if msg.WhichOneof("type") == "script_finished" and msg.script_finished != msg.FINISHED_EARLY_FOR_RERUN:
+                self.finished.append(index)
+
+    def drawn_after_run(self, runs_before: int, timeout: float = 600.0) -> float:
+        """Page-clock ms when the browser had drawn the end of the first run after ``runs_before`` runs."""
+        deadline = time.monotonic() + timeout
+        while len(self.finished) <= runs_before:  # lets Playwright deliver the socket's events
+            if time.monotonic() > deadline:
+                raise TimeoutError("no script run ended")
+            self.page.wait_for_timeout(5)
+        return self.page.wait_for_function(DRAWN, arg=self.finished[runs_before]).json_value()
+
+    def click_to_idle(self, click: Callable[[], object]) -> float:
+        """Seconds from the click's input event until the run it caused has ended and been drawn."""
+        runs = len(self.finished)
+        self.page.evaluate("window.__cf.input = null")
+        click()
+        drawn = self.drawn_after_run(runs)
+        return (drawn - self.page.evaluate("window.__cf.input")) / 1000
+
+    def settle(self) -> None:
+        """Wait out any run still going (e.g. the page's own second run after opening a dataset)."""
+        from tools.browser import wait_idle
+
+        wait_idle(self.page, timeout=600_000)
 
 
-def _pick(page: Any, title: str) -> None:
-    page.get_by_role("combobox", name="Dataset", exact=True).click()
-    page.get_by_role("option", name=title).click()
+GRID_SHOWN = """() => {
+  const g = document.querySelector("[data-testid='stDataFrame']");
+  if (!g || g.getBoundingClientRect().height === 0) return false;
+  window.__cf.grid = window.__cf.grid || performance.now();
+  return true;
+}"""
 
 
-def browser(shapes: list[str], repeats: int) -> None:
-    """End-to-end timings in Chromium (server started here, on a free port, and stopped afterwards)."""
+def first_visit(context: Any, url: str) -> float:
+    """Seconds from navigation start until the first run has ended, been drawn, and the grid is on screen."""
+    tab = TimedPage(context)
+    tab.page.goto(url)
+    drawn = tab.drawn_after_run(0)
+    tab.page.wait_for_function(GRID_SHOWN, polling="raf")
+    seconds = max(drawn, tab.page.evaluate("window.__cf.grid")) / 1000  # page clock: 0 = navigation start
+    tab.page.close()
+    return seconds
+
+
+def _step_up(page: Any, label: str) -> Callable[[], object]:
+    box = page.get_by_test_id("stNumberInput").filter(has=page.get_by_text(label, exact=True)).first
+    return lambda: box.get_by_test_id("stNumberInputStepUp").click()
+
+
+def _upload(page: Any, path: Path) -> None:
+    region = page.get_by_role("region", name="Ratings file").get_by_test_id("stFileUploaderDropzoneInput")
+    region.set_input_files(str(path))
+
+
+def _median_ms(times: list[float]) -> str:
+    return f"{statistics.median(times) * 1000:.0f}"
+
+
+def browser(shapes: list[str], repeats: int, root: Path | None) -> None:
+    """What a person waits for in Chromium, from each click until the page has drawn the run's end."""
+    import tempfile
+
     from playwright.sync_api import sync_playwright
 
-    with serve_app() as url, sync_playwright() as p, launch_chromium(p) as chromium:
+    from tools.browser import ROOT, choose, start_app
+
+    rows: list[tuple[str, str, str]] = []  # (interaction, median ms, note)
+
+    class Rows(list):
+        def append(self, row: tuple[str, str, str]) -> None:
+            print(" ", *row, sep="  ", flush=True)  # as it goes: a long run shows progress
+            super().append(row)
+
+    rows = Rows()
+    with start_app(root=root or ROOT) as server, sync_playwright() as p, launch_chromium(p) as chromium:
+        url = server.url
+        warm = chromium.new_page()  # the server's first session pays its imports: not what a visitor meets
+        warm.goto(url)
+        warm.wait_for_selector(IDLE, timeout=120_000)
+        warm.close()
+        visits = [first_visit(chromium, url) for _ in range(repeats)]
+        rows.append(("new visitor: open the page -> grid drawn", _median_ms(visits), f"median of {repeats}"))
         for shape in shapes:
-            page = chromium.new_page()
+            tab = TimedPage(chromium)
+            page = tab.page
             page.goto(url)
-            page.wait_for_selector(IDLE, timeout=120_000)
-            load = _until_idle(page, lambda pg=page, sh=shape: _pick(pg, TITLES[sh]), "[data-testid='stDataFrame']")
-            train = _until_idle(
-                page,
-                lambda pg=page: pg.get_by_role("button", name="Train", exact=True).click(),
-                "[data-testid='stPlotlyChart']",
-            )
-            print(
-                f"\n== browser, synthetic {shape}: pick sample -> grid shown {load:.2f} s; "
-                f"Train -> first heatmap drawn {train:.2f} s"
-            )
-            for tab in [*TABS[1:], TABS[0]]:
-                times = []
-                other = TABS[0] if tab != TABS[0] else TABS[1]
-                for _ in range(repeats):
-                    times.append(_until_idle(page, lambda pg=page, t=tab: pg.get_by_role("tab", name=t).click()))
-                    _until_idle(page, lambda pg=page, o=other: pg.get_by_role("tab", name=o).click())
-                print(f"  click tab {tab!r}: {statistics.median(times) * 1000:.0f} ms until the page is idle")
+            tab.settle()
+            r = synthetic_ratings(*MOVIELENS_SHAPES[shape], random_state=0)
+            path = Path(tempfile.mkdtemp()) / f"ml-{shape}.csv"
+            path.write_bytes(save_ratings(r, None, format="long"))
+            choose(page, "Dataset", "Upload a file…")
+            runs = len(tab.finished)
+            start = page.evaluate("performance.now()")
+            _upload(page, path)
+            page.locator("[data-testid='stDataFrame']").first.wait_for(state="visible")
+            tab.settle()
+            up = (tab.drawn_after_run(len(tab.finished) - 1) - start) / 1000 if len(tab.finished) > runs else 0.0
+            size = f"{path.stat().st_size / 2**20:.1f} MB"
+            rows.append((f"{shape}: upload a {size} long CSV -> grid drawn", f"{up * 1000:.0f}", "once"))
+            train = tab.click_to_idle(lambda pg=page: pg.get_by_role("button", name="Train", exact=True).click())
+            tab.settle()
+            fit = float(TRAINED_AT.search(page.get_by_text(TRAINED_AT).first.inner_text()).group(1))
+            note = f"fit {fit:.2f} s; {train - fit:.2f} s beyond the fit"
+            rows.append((f"{shape}: Train -> trained page drawn", f"{train * 1000:.0f}", note))
+            tabs = [*TABS, "Tuning", "Teaching"]
+            times: dict[str, list[float]] = {t: [] for t in tabs}
+            for _ in range(repeats):
+                for name in [*tabs[1:], tabs[0]]:
+                    times[name].append(tab.click_to_idle(page.get_by_role("tab", name=name).click))
+            for name in tabs:
+                rows.append((f"{shape}: switch to tab {name}", _median_ms(times[name]), f"median of {repeats}"))
+            controls = [
+                ("Predictions", "Heatmap rows: most rated items", "heatmap rows +10 (Predictions)"),
+                ("Recommendations", "Min. ratings", "min. ratings +1 (Recommendations)"),
+                ("Recommendations", "How many", "how many +1 (Recommendations)"),
+                ("Similarity", "How many", "how many +1 (Similarity)"),
+            ]
+            for name, label_text, what in controls:
+                button = page.get_by_role("tab", name=name)
+                if button.get_attribute("aria-selected") != "true":
+                    tab.click_to_idle(button.click)
+                step = _step_up(page, label_text)  # only the open tab is drawn (lazy tabs)
+                ts = [tab.click_to_idle(step) for _ in range(repeats)]
+                rows.append((f"{shape}: {what}", _median_ms(ts), f"median of {repeats}"))
             page.close()
+    width = max(len(r[0]) for r in rows)
+    print(f"\n== Chromium, click -> the run's end drawn ({'this checkout' if root is None else root})")
+    print(f"| {'interaction'.ljust(width)} | ms | note |")
+    print(f"|{'-' * (width + 2)}|---:|---|")
+    for name, ms, note in rows:
+        print(f"| {name.ljust(width)} | {ms} | {note} |")
+
+
+TRAINED_AT = re.compile(r"Trained in ([0-9.]+) s")
 
 
 def main() -> None:
@@ -181,6 +324,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--browser", action="store_true", help="also time the page in headless Chromium")
     parser.add_argument("--features", type=int, default=2, help="k for the timed fits (sidebar default 2)")
+    parser.add_argument("--browser-only", action="store_true", help="only the Chromium timings")
+    parser.add_argument("--app-root", type=Path, help="time another checkout's app.py (e.g. a 'before' commit)")
     args = parser.parse_args()
     global FEATURES
     FEATURES = args.features
@@ -188,7 +333,7 @@ def main() -> None:
         f"Fits: k={FEATURES}, lambda=1, 100 iterations, L-BFGS-B, item-mean normalization, no validation "
         "(the sidebar's defaults apart from k)."
     )
-    for shape in args.sets:
+    for shape in [] if args.browser_only else args.sets:
         st.cache_data.clear()
         print(f"\n== synthetic {shape} ({MOVIELENS_SHAPES[shape][0]:,} users x {MOVIELENS_SHAPES[shape][1]:,} items)")
         up = first_view_via_upload(shape)
@@ -205,8 +350,8 @@ def main() -> None:
         )
         for name, seconds in interactions(at, args.repeats).items():
             print(f"  {name:<45} {seconds * 1000:7.0f} ms (median of {args.repeats})")
-    if args.browser:
-        browser(args.sets, args.repeats)
+    if args.browser or args.browser_only:
+        browser(args.sets, args.repeats, args.app_root)
 
 
 if __name__ == "__main__":
