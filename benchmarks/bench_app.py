@@ -10,11 +10,15 @@ is not included). For each synthetic set (100k: 943 x 1,682; 1M: 6,040 x 3,706):
 * **interaction latency**: median rerun time of page interactions on the trained page (switch each
   results tab, pick another user, change the prediction display, edit a grid cell, change the slice).
 
-With ``--browser`` it also drives a real headless Chromium against ``streamlit run app.py`` and times what a
-person sees: picking the sample until the grid shows, Train until the first heatmap is drawn, and tab
-switches until the tab's chart is drawn (browser rendering included).
+With ``--browser`` it also drives a real headless Chromium against ``streamlit run app.py`` (``--browser-only``:
+just that) and times what a person waits for, each from the click's input event until the browser has drawn
+the end of the script run it caused (the server's ``script_finished`` message, two animation frames later):
+a new visitor's first page with the grid, uploading a 100k long CSV, Train (and how much of it is beyond the
+fit), every results tab, and four controls inside the tabs; medians of ``--repeats`` clicks. ``--app-root``
+times another checkout (a "before" commit) the same way.
 
-Run: ``python benchmarks/bench_app.py [--sets 100k 1m] [--repeats 3] [--browser]``. Caches are cleared first.
+Run: ``python benchmarks/bench_app.py [--sets 100k 1m] [--repeats 3] [--browser | --browser-only]
+[--app-root DIR]``. Caches are cleared first.
 """
 
 from __future__ import annotations
