@@ -212,3 +212,33 @@ def test_gradient_check_covers_biases_and_the_new_penalties(small, at):
     assert len(result.coordinates) == m.X_.size + m.Theta_.size + r.n_items + r.n_users
     if at == "random":
         assert result.passed(teaching.GRADIENT_CRITERION), result.relative_difference
+
+
+def test_stored_experiments_are_bounded_by_count_and_by_the_bytes_they_hold(monkeypatch) -> None:
+    """Teaching keeps recent experiments for reruns; a few re-fits on large data must not pile up."""
+    import streamlit as st
+
+    from cf_app import state
+    from cf_app.teaching import common
+
+    store: dict = {}
+    monkeypatch.setattr(st, "session_state", store)
+    big = synthetic_ratings(943, 1682, 100_000, random_state=0)  # ~2 MB of arrays
+    size = common.array_bytes(big)
+    assert size >= big.n_ratings * (8 + 2 * 4)
+    assert common.array_bytes([big, big, {"again": big}]) == size  # shared data counted once
+
+    monkeypatch.setattr(common, "MAX_EXPERIMENT_BYTES", int(2.5 * size))
+    for i in range(4):
+        common.remember(("fit", i), synthetic_ratings(943, 1682, 100_000, random_state=i))
+    assert list(store[state.TEACHING_RESULTS]) == [("fit", 2), ("fit", 3)]  # oldest evicted by bytes
+    assert common.recall(("fit", 3)) is not None and common.recall(("fit", 0)) is None
+
+    for i in range(common.MAX_EXPERIMENTS + 5):
+        common.remember(("small", i), i)
+    kept = list(store[state.TEACHING_RESULTS])
+    assert len(kept) == common.MAX_EXPERIMENTS and kept[-1] == ("small", common.MAX_EXPERIMENTS + 4)
+
+    monkeypatch.setattr(common, "MAX_EXPERIMENT_BYTES", size // 2)
+    common.remember(("huge", 0), big)  # larger than the budget alone: still kept, being the newest
+    assert list(store[state.TEACHING_RESULTS]) == [("huge", 0)]
