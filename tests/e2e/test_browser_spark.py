@@ -18,7 +18,7 @@ from tools.browser import TRAINED, choose, exceptions
 pytestmark = pytest.mark.e2e
 
 SPARK_PROGRESS = re.compile(r"Spark \(local\[\*\]\) · (reading|indexing|training|collecting|cost) ·")
-FIT_TIMEOUT = 420_000  # ms: the server's first Spark start included, on a machine shared with other jobs (a fit takes ~1.5 min)
+FIT_TIMEOUT = 420_000  # ms: with the server's first Spark start, on a busy machine (a fit: ~1.5 min)
 
 
 @pytest.fixture(autouse=True)
