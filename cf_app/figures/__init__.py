@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from .common import ANNOTATE_MAX_CELLS, DIVERGING, SEQUENTIAL
 from .curves import cost_figure, rmse_figure
-from .heatmaps import RATED_BOX, TICK_LABELS_MAX, feature_figure, prediction_figure, similarity_figure
+from .heatmaps import RATED_BOX, TICK_LABELS_MAX, feature_figure, prediction_figure, rated_dots, similarity_figure
 from .maps import LATENT_LABELS_MAX, latent_map, pca_2d
 from .teaching import (
     WATERFALL_FEATURES,
@@ -36,6 +36,7 @@ __all__ = [
     "WATERFALL_FEATURES",
     "WATERFALL_LABELLED",
     "prediction_figure",
+    "rated_dots",
     "similarity_figure",
     "feature_figure",
     "cost_figure",
