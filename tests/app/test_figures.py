@@ -185,3 +185,13 @@ def test_latent_map_labels_points_and_checks_shapes():
     assert fig.layout.xaxis.title.text == "f1"
     with pytest.raises(ValueError, match="coordinates"):
         figures.latent_map(np.zeros((3, 2)), np.ones((2, 2)), [1, 2], ["ann", "bob"])
+
+
+def test_latent_map_uses_svg_for_the_100k_shape_and_webgl_beyond():
+    rng = np.random.default_rng(0)
+    fig = figures.latent_map(rng.normal(size=(1682, 2)), rng.normal(size=(943, 2)), range(1682), range(943))
+    assert {t.type for t in fig.data} == {"scatter"}  # GPU-less browsers start WebGL slowly
+    assert all(t.marker.size == 5 for t in fig.data)  # thousands of points: small markers all the same
+    n = figures.LATENT_WEBGL_FROM
+    fig = figures.latent_map(rng.normal(size=(n, 2)), rng.normal(size=(1, 2)), range(n), ["u"])
+    assert {t.type for t in fig.data} == {"scattergl"}
