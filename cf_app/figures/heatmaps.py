@@ -36,10 +36,10 @@ def rated_dots(rated: np.ndarray, colour: tuple[int, int, int] = (255, 255, 255)
     alpha = np.clip(DOT_RADIUS * px - distance + 0.5, 0.0, 1.0)  # anti-aliased edge
     if alpha.max() < 1.0:  # a cell of two pixels: a solid centre still shows
         alpha = np.ones_like(alpha)
-    tile = np.kron(rated.astype(np.float32), alpha.astype(np.float32))
-    image = np.zeros((*tile.shape, 4), np.uint8)
+    tile = np.kron(rated.astype(np.uint8), np.round(alpha * 255).astype(np.uint8))  # one cell's dot, repeated
+    image = np.empty((*tile.shape, 4), np.uint8)
     image[..., :3] = colour
-    image[..., 3] = np.round(tile * 255).astype(np.uint8)
+    image[..., 3] = tile
     return image
 
 
