@@ -269,7 +269,7 @@ def render(ws: Workspace) -> Ratings | None:
     caption = st.empty()  # filled once the editor has said what is typed, so the counts follow the grid
     wanted_view = _slice_controls(ws)
     keys = editor_columns(ws.grid)
-    text = as_text(ws.grid)
+    text = ws.grid_text
     edited = st.data_editor(
         text.set_axis(keys, axis=1),  # same cells and schema every run, so the keyed editor keeps its edits
         key=ws.editor_key,

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -118,6 +118,8 @@ class TrainResult:
     seconds: float
     ratings: Ratings | None = None  # all ratings (training + validation), attached after the cache
     from_cache: bool = False
+    #: What the views derived from this result (figures, similarities): see :func:`cf_app.views.memo`.
+    derived: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def train(self) -> Ratings:

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from .common import ANNOTATE_MAX_CELLS, DIVERGING, SEQUENTIAL
 from .curves import cost_figure, rmse_figure
-from .heatmaps import RATED_BOX, TICK_LABELS_MAX, feature_figure, prediction_figure, similarity_figure
-from .maps import LATENT_LABELS_MAX, latent_map, pca_2d
+from .heatmaps import RATED_BOX, TICK_LABELS_MAX, feature_figure, prediction_figure, rated_dots, similarity_figure
+from .maps import LATENT_LABELS_MAX, LATENT_WEBGL_FROM, latent_map, pca_2d
 from .teaching import (
     WATERFALL_FEATURES,
     WATERFALL_LABELLED,
@@ -33,9 +33,11 @@ __all__ = [
     "RATED_BOX",
     "TICK_LABELS_MAX",
     "LATENT_LABELS_MAX",
+    "LATENT_WEBGL_FROM",
     "WATERFALL_FEATURES",
     "WATERFALL_LABELLED",
     "prediction_figure",
+    "rated_dots",
     "similarity_figure",
     "feature_figure",
     "cost_figure",

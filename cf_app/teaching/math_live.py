@@ -269,7 +269,10 @@ def render(ctx: ViewContext) -> None:
         actual = "not rated" if b.rating is None else f"rated {b.rating:g}"
         st.caption(f"This cell is {actual}.")
     with right:
-        st.plotly_chart(figures.breakdown_figure(b), width="stretch", key=f"{ctx.key}_teach_waterfall")
+        from ..views import memo  # views imports this package
+
+        fig = memo(ctx, ("breakdown figure", item, user), lambda: figures.breakdown_figure(b))
+        st.plotly_chart(fig, width="stretch", key=f"{ctx.key}_teach_waterfall")
 
 
 #: The feature table scrolls past this height (px, about 14 rows); the sum and prediction stay in view below it.

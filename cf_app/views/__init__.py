@@ -8,8 +8,9 @@ Teaching tab is the package :mod:`cf_app.teaching`, whose topics have a registry
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import streamlit as st
@@ -19,7 +20,9 @@ from cf_core import CollaborativeFiltering, Ratings
 from .. import data, literal, state
 from ..training import Params, TrainResult
 
-__all__ = ["ViewContext", "View", "VIEWS", "labels", "render_results"]
+__all__ = ["ViewContext", "View", "VIEWS", "labels", "memo", "render_results"]
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -41,9 +44,36 @@ class ViewContext:
         return self.result.ratings if self.result.ratings is not None else self.result.model.ratings_
 
     @property
+    def slice_key(self) -> bytes:
+        """The heatmaps' slice as a hashable key (for :func:`memo`)."""
+        return self.item_pos.tobytes() + b"|" + self.user_pos.tobytes()
+
+    @property
     def sliced(self) -> bool:
         r = self.ratings
         return len(self.item_pos) < r.n_items or len(self.user_pos) < r.n_users
+
+
+#: Derived values kept per trained result (a few per view and slice; older ones are dropped first).
+MEMO_MAX_ENTRIES = 32
+
+
+def memo(ctx: ViewContext, key: Hashable, build: Callable[[], T]) -> T:
+    """``build()``, computed once per trained result and ``key``, then kept on the result.
+
+    A view's figures depend only on the model and the view's own controls, and the page reruns on every
+    click: rebuilding a plotly heatmap costs 50-100 ms (plotly validates every property), two of them on the
+    Similarity tab. Kept on the :class:`TrainResult` (this session's object), so a new training starts empty
+    and a returned figure is only ever read (``st.plotly_chart`` copies it).
+    """
+    store = ctx.result.derived
+    if key in store:
+        return store[key]
+    value = build()
+    while len(store) >= MEMO_MAX_ENTRIES:
+        store.pop(next(iter(store)))
+    store[key] = value
+    return value
 
 
 @dataclass(frozen=True)

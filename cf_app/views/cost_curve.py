@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from .. import figures, solver_text
-from . import ViewContext
+from . import ViewContext, memo
 
 
 def render(ctx: ViewContext) -> None:
@@ -24,9 +24,11 @@ def render(ctx: ViewContext) -> None:
         c[3].metric("Validation RMSE", f"{model.validation_history_[-1]:.4f}")
     st.caption(solver_text.in_words(model.message_), help=f"The solver's own words: {model.message_}")
     log_y = st.toggle("Log scale", key=f"{ctx.key}_cost_log", help="Shows the late, small improvements.")
-    st.plotly_chart(figures.cost_figure(costs, log_y=log_y), width="stretch", key=f"{ctx.key}_cost_fig")
+    fig = memo(ctx, ("cost figure", log_y), lambda: figures.cost_figure(costs, log_y=log_y))
+    st.plotly_chart(fig, width="stretch", key=f"{ctx.key}_cost_fig")
     if result.validation is not None and result.train_rmse_history is not None:
-        fig = figures.rmse_figure(result.train_rmse_history, model.validation_history_)
+        history = result.train_rmse_history
+        fig = memo(ctx, "rmse figure", lambda: figures.rmse_figure(history, model.validation_history_))
         st.plotly_chart(fig, width="stretch", key=f"{ctx.key}_rmse_fig")
         st.caption(
             f"{result.validation.n_ratings:,} of {ctx.ratings.n_ratings:,} ratings held out "

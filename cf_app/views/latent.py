@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 from .. import figures
-from . import ViewContext
+from . import ViewContext, memo
 
 
 def render(ctx: ViewContext) -> None:
@@ -14,10 +14,20 @@ def render(ctx: ViewContext) -> None:
     k = model.num_features
     left, right = st.columns(2)
     with left:
-        fig = figures.feature_figure(model.X_[ctx.item_pos], r.items[ctx.item_pos], f"X: item features ({k})")
+        fig = memo(
+            ctx,
+            ("feature figure", "X", ctx.item_pos.tobytes()),
+            lambda: figures.feature_figure(model.X_[ctx.item_pos], r.items[ctx.item_pos], f"X: item features ({k})"),
+        )
         st.plotly_chart(fig, width="stretch", key=f"{ctx.key}_latent_X")
     with right:
-        fig = figures.feature_figure(model.Theta_[ctx.user_pos], r.users[ctx.user_pos], f"Theta: user parameters ({k})")
+        fig = memo(
+            ctx,
+            ("feature figure", "Theta", ctx.user_pos.tobytes()),
+            lambda: figures.feature_figure(
+                model.Theta_[ctx.user_pos], r.users[ctx.user_pos], f"Theta: user parameters ({k})"
+            ),
+        )
         st.plotly_chart(fig, width="stretch", key=f"{ctx.key}_latent_Theta")
     if k == 2:
         item_xy, user_xy = model.X_, model.Theta_
@@ -31,5 +41,5 @@ def render(ctx: ViewContext) -> None:
             f"With k = {k} the map is a PCA projection of all item and user vectors together onto their two "
             "main directions; nearby points have similar vectors."
         )
-    fig = figures.latent_map(item_xy, user_xy, r.items, r.users, axes)
+    fig = memo(ctx, "latent map", lambda: figures.latent_map(item_xy, user_xy, r.items, r.users, axes))
     st.plotly_chart(fig, width="stretch", key=f"{ctx.key}_latent_map")

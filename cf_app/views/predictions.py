@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from .. import data, figures, literal
-from . import ViewContext
+from . import ViewContext, memo
 
 MODES = {
     "marked": "Rated cells marked",
@@ -14,11 +15,17 @@ MODES = {
 }
 
 
+def _frames(ctx: ViewContext) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Predicted and rated grids of the slice, with the same labels."""
+    predicted = ctx.model.predict_all(ctx.item_pos, ctx.user_pos)
+    original = data.slice_frame(ctx.ratings, ctx.item_pos, ctx.user_pos)
+    predicted.index, predicted.columns = original.index, original.columns
+    return predicted, original
+
+
 def render(ctx: ViewContext) -> None:
     r = ctx.ratings
-    predicted = ctx.model.predict_all(ctx.item_pos, ctx.user_pos)
-    original = data.slice_frame(r, ctx.item_pos, ctx.user_pos)
-    predicted.index, predicted.columns = original.index, original.columns
+    predicted, original = memo(ctx, ("predictions", ctx.slice_key), lambda: _frames(ctx))
     c1, c2 = st.columns([3, 1])
     mode = c1.radio("Show", list(MODES), format_func=MODES.get, horizontal=True, key=f"{ctx.key}_pred_mode")
     as_table = c2.toggle("Table view", key=f"{ctx.key}_pred_table")
@@ -47,5 +54,9 @@ def render(ctx: ViewContext) -> None:
             key=f"{ctx.key}_pred_download",
         )
     else:
-        fig = figures.prediction_figure(predicted, original, r.rating_scale, mode=mode)
+        fig = memo(
+            ctx,
+            ("prediction figure", ctx.slice_key, mode),
+            lambda: figures.prediction_figure(predicted, original, r.rating_scale, mode=mode),
+        )
         st.plotly_chart(fig, width="stretch", key=f"{ctx.key}_pred_fig")

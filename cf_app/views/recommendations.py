@@ -28,6 +28,15 @@ WIDTHS = {
 }
 #: Keyword arguments of Styler.format for tables with evidence columns (an unrated item has no mean).
 NA = {"na_rep": "–"}
+#: The same formats as column settings, for long tables that never have an empty cell (what a user rated):
+#: the browser formats them. Through a pandas Styler, the 737 ratings of the 100k sample's most active user
+#: took ~130 ms of every run of the tab.
+RATED_COLUMNS = WIDTHS | {
+    "rating": st.column_config.NumberColumn(width=64, format="%g"),
+    "predicted": st.column_config.NumberColumn(width=72, format="%.2f"),
+    "ratings": st.column_config.NumberColumn(width=64, format="%,d"),
+    "mean rating": st.column_config.NumberColumn("mean", width=64, help="Mean of its ratings", format="%.2f"),
+}
 
 
 def min_ratings_input(ctx: ViewContext, key: str, kind: str = "items") -> int:
@@ -109,12 +118,8 @@ def render(ctx: ViewContext) -> None:
                     "predicted": model.predict(np.full(len(items), user), items),
                 }
             )
-            table = evidence.with_evidence(table, items, r)
-            st.dataframe(
-                table.style.format({"rating": "{:g}", "predicted": "{:.2f}", **EVIDENCE_FORMAT}, **NA),
-                hide_index=True,
-                column_config=WIDTHS,
-            )
+            table = evidence.with_evidence(table, items, r)  # rated items: every count and mean is there
+            st.dataframe(table, hide_index=True, column_config=RATED_COLUMNS)
         else:
             st.warning(
                 f"{literal.md(r.users[user])} has not rated anything: the recommendations are the items with the "

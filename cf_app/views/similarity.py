@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from .. import evidence, figures, pickers
-from . import ViewContext
+from . import ViewContext, memo
 from .recommendations import EVIDENCE_FORMAT, NA, WIDTHS, min_ratings_input
 
 
@@ -50,12 +50,22 @@ def render(ctx: ViewContext) -> None:
     )
     left, right = st.columns(2)
     with left:
-        S = model.compute_similarities("items", ctx.item_pos)
-        fig = figures.similarity_figure(S, r.items[ctx.item_pos], "Items (rows of X)")
+        fig = memo(
+            ctx,
+            ("similarity figure", "items", ctx.item_pos.tobytes()),
+            lambda: figures.similarity_figure(
+                model.compute_similarities("items", ctx.item_pos), r.items[ctx.item_pos], "Items (rows of X)"
+            ),
+        )
         st.plotly_chart(fig, width="stretch", key=f"{ctx.key}_sim_items")
         _most_similar(ctx, "items")
     with right:
-        S = model.compute_similarities("users", ctx.user_pos)
-        fig = figures.similarity_figure(S, r.users[ctx.user_pos], "Users (rows of Theta)")
+        fig = memo(
+            ctx,
+            ("similarity figure", "users", ctx.user_pos.tobytes()),
+            lambda: figures.similarity_figure(
+                model.compute_similarities("users", ctx.user_pos), r.users[ctx.user_pos], "Users (rows of Theta)"
+            ),
+        )
         st.plotly_chart(fig, width="stretch", key=f"{ctx.key}_sim_users")
         _most_similar(ctx, "users")

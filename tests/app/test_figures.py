@@ -43,13 +43,40 @@ def test_prediction_marked_outlines_exactly_the_rated_cells(lecture_frames):
     assert all(s.x1 - s.x0 < 1 and s.y1 - s.y0 < 1 for s in fig.layout.shapes)
 
 
+def _png_pixels(uri: str) -> np.ndarray:
+    """Decode figures.png_data_uri's output (RGBA, 8 bits, every row unfiltered) back to an (h, w, 4) array."""
+    import base64
+    import struct
+    import zlib
+
+    png = base64.b64decode(uri.split(",", 1)[1])
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    w, h = struct.unpack(">II", png[16:24])
+    idat = png[png.index(b"IDAT") + 4 : png.index(b"IEND") - 8]
+    rows = np.frombuffer(zlib.decompress(idat), np.uint8).reshape(h, 1 + 4 * w)
+    assert not rows[:, 0].any()
+    return rows[:, 1:].reshape(h, w, 4)
+
+
 def test_prediction_marked_dots_rated_cells_on_large_grids():
     rng = np.random.default_rng(0)
     original = pd.DataFrame(np.where(rng.random((30, 40)) < 0.2, 3.0, np.nan))
     fig = figures.prediction_figure(original.fillna(2.0), original, (1, 5), mode="marked")
-    heat, dots = fig.data
-    cells = sorted((int(y), int(x)) for y, x in zip(dots.y, dots.x, strict=True))
-    assert cells == _rated_cells(original) and not fig.layout.shapes
+    (heat,) = fig.data  # the dots are one image over the plot area, not thousands of markers
+    (image,) = fig.layout.images
+    assert (image.xref, image.yref, image.x, image.y, image.sizex, image.sizey) == ("x domain", "y domain", 0, 1, 1, 1)
+    pixels = _png_pixels(image.source)
+    px = pixels.shape[0] // 30
+    assert pixels.shape == (30 * px, 40 * px, 4)
+    centres = pixels[px // 2 :: px, px // 2 :: px, 3]  # alpha at each cell's centre
+    assert sorted((int(i), int(j)) for i, j in np.argwhere(centres > 0)) == _rated_cells(original)
+    assert pixels[..., 3].reshape(30, px, 40, px).any(axis=(1, 3)).sum() == len(_rated_cells(original))
+    assert not fig.layout.shapes and "white dots" in fig.layout.title.text
+
+
+def test_rated_dots_stay_small_for_the_largest_slice():
+    image = figures.rated_dots(np.ones((300, 300), bool))
+    assert max(image.shape[:2]) <= 1200 and image[..., 3].max() == 255
 
 
 def test_prediction_unrated_only_blanks_rated_cells(lecture_frames):
@@ -158,3 +185,13 @@ def test_latent_map_labels_points_and_checks_shapes():
     assert fig.layout.xaxis.title.text == "f1"
     with pytest.raises(ValueError, match="coordinates"):
         figures.latent_map(np.zeros((3, 2)), np.ones((2, 2)), [1, 2], ["ann", "bob"])
+
+
+def test_latent_map_uses_svg_for_the_100k_shape_and_webgl_beyond():
+    rng = np.random.default_rng(0)
+    fig = figures.latent_map(rng.normal(size=(1682, 2)), rng.normal(size=(943, 2)), range(1682), range(943))
+    assert {t.type for t in fig.data} == {"scatter"}  # GPU-less browsers start WebGL slowly
+    assert all(t.marker.size == 5 for t in fig.data)  # thousands of points: small markers all the same
+    n = figures.LATENT_WEBGL_FROM
+    fig = figures.latent_map(rng.normal(size=(n, 2)), rng.normal(size=(1, 2)), range(n), ["u"])
+    assert {t.type for t in fig.data} == {"scattergl"}

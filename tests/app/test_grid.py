@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cf_app import data, grid
+from cf_app import data, grid, state
 from cf_core import Ratings
 
 
@@ -59,3 +59,13 @@ def test_a_new_scale_keeps_every_rating_or_names_the_ones_outside(lecture_like):
 def lecture_like() -> Ratings:
     Y = [[5, 5, np.nan], [4.5, np.nan, 0], [0, 0.5, 5]]
     return Ratings.from_dense(Y, items=["a", "b", "c"], users=["x", "y", "z"], rating_scale=(0, 5))
+
+
+def test_the_grid_text_is_made_once_per_grid(lecture_like):
+    r = lecture_like
+    ws = state.Workspace("s", "t", r, r, state.default_view(r), r.to_frame(), uid=0)
+    text = ws.grid_text
+    assert ws.grid_text is text  # the next run reuses it
+    assert text.equals(grid.as_text(ws.grid))
+    ws.show(ws.view)  # a new grid frame: new text
+    assert ws.grid_text is not text and ws.grid_text.equals(grid.as_text(ws.grid))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 from threadpoolctl import threadpool_info, threadpool_limits
 
@@ -18,6 +20,7 @@ def test_configure_process_sets_blas_threads_once(monkeypatch: pytest.MonkeyPatc
         monkeypatch.setenv(runtime.BLAS_THREADS_ENV, "1")
         assert runtime.configure_process() == 1
         assert set(_blas_threads()) == {1}
+        assert gc.get_freeze_count() > 0  # the loaded modules are out of every full collection's walk
         threadpool_limits(limits=2, user_api="blas")
         runtime.configure_process()  # a second session's run changes nothing
         assert set(_blas_threads()) == {2}
