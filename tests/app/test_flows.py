@@ -14,7 +14,7 @@ import pytest
 import streamlit.config
 from streamlit.testing.v1 import AppTest
 
-from cf_app import literal, state
+from cf_app import literal, state, training
 from cf_app.views import labels as view_labels
 from cf_core import samples
 from cf_core.io import save_ratings
@@ -108,6 +108,7 @@ def test_the_dataset_box_shows_short_names_and_the_caption_below_the_full_title(
 
 
 def test_train_then_every_results_tab_renders_without_retraining():
+    training._result_store.clear()  # a fresh fit, whichever test trained the lecture grid before in this process
     at = train(new_app())
     ws = workspace(at)
     assert ws.result is not None and not ws.result.from_cache
