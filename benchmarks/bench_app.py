@@ -254,12 +254,10 @@ def browser(shapes: list[str], repeats: int, root: Path | None) -> None:
 
     rows: list[tuple[str, str, str]] = []  # (interaction, median ms, note)
 
-    class Rows(list):
-        def append(self, row: tuple[str, str, str]) -> None:
-            print(" ", *row, sep="  ", flush=True)  # as it goes: a long run shows progress
-            super().append(row)
+    def record(name: str, ms: str, note: str) -> None:
+        print(" ", name, ms, note, sep="  ", flush=True)  # as it goes: a long run shows progress
+        rows.append((name, ms, note))
 
-    rows = Rows()
     with start_app(root=root or ROOT) as server, sync_playwright() as p, launch_chromium(p) as chromium:
         url = server.url
         warm = chromium.new_page()  # the server's first session pays its imports: not what a visitor meets
@@ -267,7 +265,7 @@ def browser(shapes: list[str], repeats: int, root: Path | None) -> None:
         warm.wait_for_selector(IDLE, timeout=120_000)
         warm.close()
         visits = [first_visit(chromium, url) for _ in range(repeats)]
-        rows.append(("new visitor: open the page -> grid drawn", _median_ms(visits), f"median of {repeats}"))
+        record("new visitor: open the page -> grid drawn", _median_ms(visits), f"median of {repeats}")
         for shape in shapes:
             tab = TimedPage(chromium)
             page = tab.page
@@ -284,19 +282,19 @@ def browser(shapes: list[str], repeats: int, root: Path | None) -> None:
             tab.settle()
             up = (tab.drawn_after_run(len(tab.finished) - 1) - start) / 1000 if len(tab.finished) > runs else 0.0
             size = f"{path.stat().st_size / 2**20:.1f} MB"
-            rows.append((f"{shape}: upload a {size} long CSV -> grid drawn", f"{up * 1000:.0f}", "once"))
+            record(f"{shape}: upload a {size} long CSV -> grid drawn", f"{up * 1000:.0f}", "once")
             train = tab.click_to_idle(lambda pg=page: pg.get_by_role("button", name="Train", exact=True).click())
             tab.settle()
             fit = float(TRAINED_AT.search(page.get_by_text(TRAINED_AT).first.inner_text()).group(1))
             note = f"fit {fit:.2f} s; {train - fit:.2f} s beyond the fit"
-            rows.append((f"{shape}: Train -> trained page drawn", f"{train * 1000:.0f}", note))
+            record(f"{shape}: Train -> trained page drawn", f"{train * 1000:.0f}", note)
             tabs = [*TABS, "Tuning", "Teaching"]
             times: dict[str, list[float]] = {t: [] for t in tabs}
             for _ in range(repeats):
                 for name in [*tabs[1:], tabs[0]]:
                     times[name].append(tab.click_to_idle(page.get_by_role("tab", name=name).click))
             for name in tabs:
-                rows.append((f"{shape}: switch to tab {name}", _median_ms(times[name]), f"median of {repeats}"))
+                record(f"{shape}: switch to tab {name}", _median_ms(times[name]), f"median of {repeats}")
             controls = [
                 ("Predictions", "Heatmap rows: most rated items", "heatmap rows +10 (Predictions)"),
                 ("Recommendations", "Min. ratings", "min. ratings +1 (Recommendations)"),
@@ -309,7 +307,7 @@ def browser(shapes: list[str], repeats: int, root: Path | None) -> None:
                     tab.click_to_idle(button.click)
                 step = _step_up(page, label_text)  # only the open tab is drawn (lazy tabs)
                 ts = [tab.click_to_idle(step) for _ in range(repeats)]
-                rows.append((f"{shape}: {what}", _median_ms(ts), f"median of {repeats}"))
+                record(f"{shape}: {what}", _median_ms(ts), f"median of {repeats}")
             page.close()
     width = max(len(r[0]) for r in rows)
     print(f"\n== Chromium, click -> the run's end drawn ({'this checkout' if root is None else root})")
