@@ -31,6 +31,7 @@ __all__ = [
     "history_frame",
     "history_csv",
     "history_display",
+    "HISTORY_FORMATS",
     "HISTORY_LABELS",
     "compare_runs",
     "cost_curves_figure",
@@ -186,18 +187,24 @@ HISTORY_LABELS = {
 MISSING = "–"
 
 
-def history_display(runs: Iterable[RunRecord]) -> pd.io.formats.style.Styler:
-    """The run history as shown on screen: readable headers, results first, numbers rounded, no "None"."""
+#: printf-style number formats of the on-screen history's columns, applied by the browser (a pandas Styler
+#: formatted every cell on the server on each run of the tab). Empty cells show :data:`MISSING`.
+HISTORY_FORMATS = {
+    "lambda": "%g",
+    "validation RMSE": "%.4f",
+    "training RMSE": "%.4f",
+    "final cost": "%.5g",
+    "fit time (s)": "%.3g",
+    "seed": "%d",
+}
+
+
+def history_display(runs: Iterable[RunRecord]) -> pd.DataFrame:
+    """The run history as shown on screen: readable headers, results first; numbers stay numbers (sortable),
+    to be formatted with :data:`HISTORY_FORMATS`, and a run without a seed has an empty seed, not "None"."""
     frame = history_frame(runs)[list(HISTORY_LABELS)].rename(columns=HISTORY_LABELS)
-    formats = {
-        "lambda": "{:g}",
-        "validation RMSE": "{:.4f}",
-        "training RMSE": "{:.4f}",
-        "final cost": "{:.5g}",
-        "fit time (s)": "{:.3g}",
-        "seed": lambda v: MISSING if v is None or v != v else f"{int(v)}",
-    }
-    return frame.style.format(formats, na_rep=MISSING)
+    frame["seed"] = pd.array([None if v is None or v != v else int(v) for v in frame["seed"]], dtype="Int64")
+    return frame
 
 
 def history_csv(runs: Iterable[RunRecord]) -> bytes:

@@ -141,10 +141,10 @@ def render(ctx: ViewContext) -> None:
     )
     st.plotly_chart(figures.normalization_figure(effect), width="stretch", key=f"{ctx.key}_teach_norm_fig")
     st.dataframe(
-        effect.table.astype({"item": str}).style.format(
-            dict.fromkeys(effect.table.columns[1:], "{:.2f}"), na_rep="–"
-        ),  # "–", not "None", where the user has no rating
+        effect.table.astype({"item": str}),
         hide_index=True,
+        column_config={c: st.column_config.NumberColumn(format="%.2f") for c in effect.table.columns[1:]},
+        placeholder="–",  # not "None", where the user has no rating
     )
     if len(effect.table) < ctx.model.ratings_.n_items:
         st.caption(f"Showing the {len(effect.table)} most rated items.")

@@ -34,12 +34,27 @@ def render(ctx: ViewContext) -> None:
         axes = ("feature 1", "feature 2")
         st.caption("With k = 2 the map shows the two learned features directly.")
     else:
-        coords, share = figures.pca_2d(np.vstack([model.X_, model.Theta_]))
+        # Projected from all vectors, whichever points are drawn: the axes do not move with the slice.
+        coords, share = memo(ctx, "latent pca", lambda: figures.pca_2d(np.vstack([model.X_, model.Theta_])))
         item_xy, user_xy = coords[: r.n_items], coords[r.n_items :]
         axes = (f"PC 1 ({share[0]:.0%} of variance)", f"PC 2 ({share[1]:.0%} of variance)")
         st.caption(
             f"With k = {k} the map is a PCA projection of all item and user vectors together onto their two "
             "main directions; nearby points have similar vectors."
         )
-    fig = memo(ctx, "latent map", lambda: figures.latent_map(item_xy, user_xy, r.items, r.users, axes))
+    items, users = ctx.item_pos, ctx.user_pos
+    if ctx.sliced and st.toggle(
+        f"All {r.n_items:,} items and {r.n_users:,} users",
+        key=f"{ctx.key}_latent_all",
+        help="Off: the points of the slice chosen above the tabs, quick to draw and to hover. On: every item "
+        "and user (a few thousand points take a second or more to draw).",
+    ):
+        items, users = np.arange(r.n_items), np.arange(r.n_users)
+    elif ctx.sliced:
+        st.caption(f"Showing the slice's {len(items)} most rated items and {len(users)} most active users.")
+    fig = memo(
+        ctx,
+        ("latent map", items.tobytes(), users.tobytes()),
+        lambda: figures.latent_map(item_xy[items], user_xy[users], r.items[items], r.users[users], axes),
+    )
     st.plotly_chart(fig, width="stretch", key=f"{ctx.key}_latent_map")

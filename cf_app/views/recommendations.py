@@ -13,30 +13,22 @@ import streamlit as st
 from .. import evidence, literal, pickers
 from . import ViewContext
 
-EVIDENCE_FORMAT = {"ratings": "{:,}", "mean rating": "{:.2f}"}
-#: Column widths (px) that keep every column in a half-width table beside long titles (MovieLens titles run
-#: to 80 characters; they show whole on hover).
-WIDTHS = {
+#: Column settings of the evidence tables: widths that keep every column in a half-width table beside long
+#: titles (MovieLens titles run to 80 characters; they show whole on hover), and number formats that the
+#: browser applies. A pandas Styler formatted on the server instead, cell by cell on every run of the tab:
+#: ~130 ms for the 737 ratings of the 100k sample's most active user, most of the Similarity tab's run.
+COLUMNS = {
     "item": st.column_config.TextColumn(width=180),
     "user": st.column_config.TextColumn(width=180),
-    "ratings": st.column_config.Column(width=64),
-    "mean rating": st.column_config.Column("mean", width=64, help="Mean of its ratings"),
-    "rating": st.column_config.Column(width=64),
-    "predicted": st.column_config.Column(width=72),
-    "predicted rating": st.column_config.Column("predicted", width=72),
-    "similarity": st.column_config.Column(width=72),
-}
-#: Keyword arguments of Styler.format for tables with evidence columns (an unrated item has no mean).
-NA = {"na_rep": "–"}
-#: The same formats as column settings, for long tables that never have an empty cell (what a user rated):
-#: the browser formats them. Through a pandas Styler, the 737 ratings of the 100k sample's most active user
-#: took ~130 ms of every run of the tab.
-RATED_COLUMNS = WIDTHS | {
-    "rating": st.column_config.NumberColumn(width=64, format="%g"),
-    "predicted": st.column_config.NumberColumn(width=72, format="%.2f"),
     "ratings": st.column_config.NumberColumn(width=64, format="%,d"),
     "mean rating": st.column_config.NumberColumn("mean", width=64, help="Mean of its ratings", format="%.2f"),
+    "rating": st.column_config.NumberColumn(width=64, format="%g"),
+    "predicted": st.column_config.NumberColumn(width=72, format="%.2f"),
+    "predicted rating": st.column_config.NumberColumn("predicted", width=72, format="%.2f"),
+    "similarity": st.column_config.NumberColumn(width=72, format="%+.3f"),
 }
+#: Shown in an empty cell (an item nobody rated has no mean) instead of Streamlit's "None".
+NA_TEXT = "–"
 
 
 def min_ratings_input(ctx: ViewContext, key: str, kind: str = "items") -> int:
@@ -89,12 +81,7 @@ def render(ctx: ViewContext) -> None:
                 }
             )
             recs = evidence.with_evidence(recs, top, r)
-            st.dataframe(
-                recs.style.format({"predicted rating": "{:.2f}", **EVIDENCE_FORMAT}, **NA),
-                hide_index=True,
-                column_config=WIDTHS,
-                key=f"{ctx.key}_rec_table",
-            )
+            st.dataframe(recs, hide_index=True, column_config=COLUMNS, placeholder=NA_TEXT, key=f"{ctx.key}_rec_table")
             hidden = evidence.hidden_count(r, min_ratings, user)
             if hidden:
                 st.caption(
@@ -119,7 +106,7 @@ def render(ctx: ViewContext) -> None:
                 }
             )
             table = evidence.with_evidence(table, items, r)  # rated items: every count and mean is there
-            st.dataframe(table, hide_index=True, column_config=RATED_COLUMNS)
+            st.dataframe(table, hide_index=True, column_config=COLUMNS, placeholder=NA_TEXT)
         else:
             st.warning(
                 f"{literal.md(r.users[user])} has not rated anything: the recommendations are the items with the "

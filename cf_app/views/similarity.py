@@ -6,7 +6,7 @@ import streamlit as st
 
 from .. import evidence, figures, pickers
 from . import ViewContext, memo
-from .recommendations import EVIDENCE_FORMAT, NA, WIDTHS, min_ratings_input
+from .recommendations import COLUMNS, NA_TEXT, min_ratings_input
 
 
 def _most_similar(ctx: ViewContext, kind: str) -> None:
@@ -32,9 +32,10 @@ def _most_similar(ctx: ViewContext, kind: str) -> None:
         st.info(f"No other {kind[:-1]} has {min_ratings} or more ratings: lower the minimum.")
         return
     st.dataframe(
-        table.drop(columns="position").style.format({"similarity": "{:+.3f}", **EVIDENCE_FORMAT}, **NA),
+        table.drop(columns="position"),
         hide_index=True,
-        column_config=WIDTHS,
+        column_config=COLUMNS,
+        placeholder=NA_TEXT,
         key=f"{ctx.key}_sim_table_{kind}",
     )
     note = evidence.saturation_note(table["similarity"].to_numpy(), model.num_features)

@@ -49,7 +49,13 @@ def _history(ctx: ViewContext) -> None:
     if not runs:
         st.info("No runs logged yet in this session: every press of **Train** adds one here.")
         return
-    st.dataframe(tuning.history_display(runs), hide_index=True, key=f"{ctx.key}_history_table")
+    st.dataframe(
+        tuning.history_display(runs),
+        hide_index=True,
+        column_config={c: st.column_config.NumberColumn(format=f) for c, f in tuning.HISTORY_FORMATS.items()},
+        placeholder=tuning.MISSING,
+        key=f"{ctx.key}_history_table",
+    )
     st.caption("Click a column header to sort. The data version is a fingerprint of the ratings each run used.")
     st.download_button(
         "Download history (CSV)",
@@ -83,7 +89,9 @@ def _history(ctx: ViewContext) -> None:
     with left:
         table = tuning.compare_runs(run_a, run_b)
         st.dataframe(
-            table.style.format({"B - A": "{:+.4g}"}, na_rep=""),
+            table,
+            column_config={"B - A": st.column_config.NumberColumn(format="%+.4g")},
+            placeholder="",
             height=36 * (len(table) + 1),
             key=f"{ctx.key}_compare_table",
         )

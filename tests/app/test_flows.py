@@ -357,3 +357,40 @@ def test_movielens_upload_with_a_titles_file_labels_items_by_title():
     assert_clean(at)
     assert list(at.data_editor[0].value.index) == ["Toy Story (1995)", "GoldenEye (1995)"]
     assert list(at.data_editor[0].value.columns) == ["1", "2"]
+
+
+def test_empty_cells_in_result_tables_show_a_dash_or_nothing_never_none():
+    """Every table that can have an empty cell names what it shows there, and its numbers are formatted by
+    column settings (the browser formats them; a pandas Styler cost ~100 ms of each run)."""
+    at = train(new_app())
+    at.slider(key="p_features").set_value(3)
+    train(at)  # two runs: the Tuning tab compares them
+    key = f"v{workspace(at).uid}"
+    seen = {}
+    for tab, topic in [
+        ("Predictions", None),
+        ("Recommendations", None),
+        ("Similarity", None),
+        ("Tuning", None),
+        ("Teaching", "Mean normalization"),
+    ]:
+        at.session_state[state.RESULTS_TAB] = tab
+        if topic:
+            at.session_state[f"{key}_teach_topic"] = topic
+        if tab == "Predictions":
+            at.session_state[f"{key}_pred_table"] = True
+            at.session_state[f"{key}_pred_mode"] = "unrated only"
+        at.run()
+        if topic:
+            at.button(key=f"{key}_teach_norm_run").click().run()  # a new user: nothing rated
+        assert not errors(at), (tab, errors(at))
+        for frame in at.dataframe[1:]:  # [0] is the grid editor
+            value = frame.value
+            if isinstance(value, pd.DataFrame) and value.select_dtypes("number").isna().any().any():
+                assert frame.proto.HasField("placeholder") and frame.proto.placeholder != "None", tab
+                seen.setdefault(tab, []).append(frame.proto.placeholder)
+            assert "style" not in type(value).__name__.lower(), tab  # no Styler: formats are column settings
+            assert not frame.proto.arrow_data.HasField("styler"), tab
+    # The tables that have empty cells on the lecture grid: rated cells among the unrated-only predictions,
+    # the comparison's settings rows (no B - A), the items this user did not rate.
+    assert seen == {"Predictions": [""], "Tuning": ["–", ""], "Teaching": ["–"]}

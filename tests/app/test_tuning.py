@@ -96,11 +96,13 @@ def test_history_on_screen_has_readable_headers_and_no_none(small):
         tuning.make_record(CollaborativeFiltering(2, 1.0, 10, random_state=None).fit(small), 2),
     ]
     shown = tuning.history_display(runs)
-    headers = list(shown.data.columns)
+    headers = list(shown.columns)
     assert headers[:6] == ["run", "k", "lambda", "normalization", "optimizer", "validation RMSE"]
     assert not any("_" in h for h in headers)
-    html = shown.to_html()
-    assert "None" not in html and "nan" not in html and tuning.MISSING in html
+    # Numbers stay numbers (the table sorts by value); the browser formats them and shows "–" where empty.
+    assert set(tuning.HISTORY_FORMATS) <= set(headers)
+    assert shown["seed"].tolist()[0] == 0 and pd.isna(shown["seed"].tolist()[1])
+    assert shown["validation RMSE"].isna().all() and shown["lambda"].dtype == float
 
 
 def test_cost_curves_figure_has_one_trace_per_run(small):
