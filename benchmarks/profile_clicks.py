@@ -29,6 +29,15 @@ from cf_core.synthetic import MOVIELENS_SHAPES, synthetic_ratings  # noqa: E402
 from tools.browser import IDLE, launch_chromium  # noqa: E402
 
 
+#: Each drawn plotly chart: its title, the margins its layout asks for and the margins it was drawn with.
+#: A side where plotly had to push the margin out (labels, colour bar) cost a second full draw.
+MARGINS = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(el => {
+  const want = el.layout.margin || {}, got = el._fullLayout._size;
+  const title = (el._fullLayout.title && el._fullLayout.title.text) || '';
+  return `${title.slice(0, 40)}: asked l${want.l} r${want.r} t${want.t} b${want.b}; drawn l${Math.round(got.l)} r${Math.round(got.r)} t${Math.round(got.t)} b${Math.round(got.b)}`;
+})"""
+
+
 def _split(tab: TimedPage, runs: int) -> tuple[float, float, float, float]:
     """(first message, run finished, drawn, input) in page-clock ms for the run after ``runs`` runs."""
     drawn = tab.drawn_after_run(runs)
@@ -62,6 +71,7 @@ def main() -> None:
     parser.add_argument("--js", action="store_true", help="also sample the page's JavaScript")
     parser.add_argument("--tabs", nargs="+", default=[*TABS, "Tuning", "Teaching"])
     parser.add_argument("--top", type=int, default=12)
+    parser.add_argument("--margins", action="store_true", help="print each chart's asked vs drawn margins")
     parser.add_argument("--hold", type=float, default=0, help="seconds to wait before the clicks (attach py-spy)")
     parser.add_argument("--shape", default="100k", choices=sorted(MOVIELENS_SHAPES))
     args = parser.parse_args()
@@ -114,6 +124,9 @@ def main() -> None:
                 f"  (browser after the run: {med[2] - med[1]:.0f} ms)",
                 flush=True,
             )
+            if args.margins:
+                for m in page.evaluate(MARGINS):
+                    print("   ", m)
             if args.js and profiles:
                 by_file, by_fn = _profile_summary(profiles[-1], args.top)
                 print("   by script:", ", ".join(f"{f} {ms:.0f}" for f, ms in by_file))

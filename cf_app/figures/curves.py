@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from .common import AXIS_TITLE_PX, reserve_margins, text_px
+
 __all__ = ["cost_figure", "rmse_figure"]
 
 
@@ -26,9 +28,9 @@ def cost_figure(costs: np.ndarray, *, log_y: bool = False) -> go.Figure:
         yaxis_title="cost J" + (" (log scale)" if log_y else ""),
         yaxis_type="log" if log_y else "linear",
         height=380,
-        margin={"l": 10, "r": 10, "t": 50, "b": 10},
     )
-    return fig
+    # Tick labels such as "150k" or "1.5M": six characters hold them (see reserve_margins).
+    return reserve_margins(fig, left=text_px(["-1.55M"]) + AXIS_TITLE_PX, bottom=14 + AXIS_TITLE_PX + 20)
 
 
 def rmse_figure(train_rmse: np.ndarray, validation_rmse: np.ndarray) -> go.Figure:
@@ -47,6 +49,10 @@ def rmse_figure(train_rmse: np.ndarray, validation_rmse: np.ndarray) -> go.Figur
         yaxis_title="RMSE",
         height=380,
         hovermode="x unified",
-        margin={"l": 10, "r": 10, "t": 50, "b": 10},
     )
-    return fig
+    return reserve_margins(
+        fig,
+        left=text_px(["0.0001"]) + AXIS_TITLE_PX,
+        right=text_px(["validation RMSE"]) + 45,  # the legend
+        bottom=14 + AXIS_TITLE_PX + 16,
+    )

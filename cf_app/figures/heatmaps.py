@@ -10,7 +10,21 @@ import plotly.express as px
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .common import ANNOTATE_MAX_CELLS, DIVERGING, SEQUENTIAL, _categorical, _height, _labels, png_data_uri
+from .common import (
+    ANNOTATE_MAX_CELLS,
+    AXIS_TITLE_PX,
+    COLORBAR_PX,
+    DIVERGING,
+    FLAT_LABEL_HEIGHT_PX,
+    SEQUENTIAL,
+    TICK_PAD_PX,
+    _categorical,
+    _height,
+    _labels,
+    png_data_uri,
+    reserve_margins,
+    text_px,
+)
 
 __all__ = ["TICK_LABELS_MAX", "RATED_BOX", "rated_dots", "prediction_figure", "similarity_figure", "feature_figure"]
 
@@ -22,6 +36,28 @@ RATED_BOX = 0.4
 #: The rated-cell dots of large prediction heatmaps: radius as a share of the cell, and the image's size.
 DOT_RADIUS = 0.2
 DOTS_MAX_PIXELS = 1200
+
+
+#: Column labels lie flat up to this many columns (and this many pixels wide each); more stand upright.
+FLAT_LABELS_MAX = 12
+FLAT_LABEL_PX = 70
+
+
+def _label_margins(
+    fig: go.Figure, y: list[str], x: list[str], *, x_title: bool, y_ticks: bool = True, x_ticks: bool = True
+) -> go.Figure:
+    """A categorical heatmap's margins, reserved from its labels (see :func:`.common.reserve_margins`), with
+    the column labels' angle fixed (flat or upright) so that the reserve is known. The paddings are what
+    Streamlit's chart theme draws (measured in Chromium: ``benchmarks/profile_clicks.py --margins``)."""
+    upright = x_ticks and (len(x) > FLAT_LABELS_MAX or text_px(x) > FLAT_LABEL_PX)
+    fig.update_xaxes(tickangle=-90 if upright else 0)
+    below = ((text_px(x) if upright else FLAT_LABEL_HEIGHT_PX) + TICK_PAD_PX) if x_ticks else 2
+    return reserve_margins(
+        fig,
+        left=(text_px(y) + TICK_PAD_PX) if y_ticks else 17,
+        right=COLORBAR_PX,
+        bottom=below + (AXIS_TITLE_PX if x_title else 0),
+    )
 
 
 def rated_dots(rated: np.ndarray, colour: tuple[int, int, int] = (255, 255, 255)) -> np.ndarray:
@@ -156,8 +192,9 @@ def prediction_figure(
         if not fig.layout.title.text:
             title = "Predicted ratings" if mode == "marked" else "Predicted ratings of the unrated cells (rated: blank)"
             fig.update_layout(title={"text": title, "font": {"size": 14}})
-    fig.update_layout(height=_height(len(y)), margin={"l": 10, "r": 10, "t": 50, "b": 10})
+    fig.update_layout(height=_height(len(y)))
     fig.update_xaxes(title_text="user")
+    _label_margins(fig, y, x, x_title=True)
     return _categorical(fig)
 
 
@@ -181,11 +218,13 @@ def similarity_figure(S: np.ndarray, labels: Sequence[object] | pd.Index, title:
         title=title,
     )
     fig.update_traces(hovertemplate="%{y} vs %{x}<br>cosine %{z:.3f}<extra></extra>")
-    fig.update_layout(height=_height(len(names), lo=320, hi=560), margin={"l": 10, "r": 10, "t": 50, "b": 10})
-    if len(names) > TICK_LABELS_MAX:
+    fig.update_layout(height=_height(len(names), lo=320, hi=560))
+    shown = len(names) <= TICK_LABELS_MAX
+    if not shown:
         # Past this many, labels in a half-width chart overlap into a smear: names are on hover.
         fig.update_xaxes(showticklabels=False, title_text=f"{len(names)} (hover for names)")
         fig.update_yaxes(showticklabels=False)
+    _label_margins(fig, names, names, x_title=not shown, y_ticks=shown, x_ticks=shown)
     return _categorical(fig)
 
 
@@ -208,5 +247,6 @@ def feature_figure(M: np.ndarray, labels: Sequence[object] | pd.Index, title: st
         labels={"color": "value"},
         title=title,
     )
-    fig.update_layout(height=_height(M.shape[0]), margin={"l": 10, "r": 10, "t": 50, "b": 10})
+    fig.update_layout(height=_height(M.shape[0]))
+    _label_margins(fig, _labels(labels), features, x_title=False)
     return _categorical(fig)

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from .common import _labels
+from .common import AXIS_TITLE_PX, LEGEND_PX, _labels, reserve_margins, text_px
 
 __all__ = ["pca_2d", "LATENT_LABELS_MAX", "LATENT_WEBGL_FROM", "latent_map"]
 
@@ -102,6 +102,6 @@ def latent_map(
         # Equal units on both axes: angles between points are the angles cosine similarity measures.
         yaxis={"scaleanchor": "x", "scaleratio": 1},
         height=520,
-        margin={"l": 10, "r": 10, "t": 50, "b": 10},
     )
-    return fig
+    ticks = text_px(["-0.55"]) + AXIS_TITLE_PX + 10
+    return reserve_margins(fig, left=ticks, right=LEGEND_PX, bottom=14 + AXIS_TITLE_PX + 20)

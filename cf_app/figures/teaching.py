@@ -14,6 +14,7 @@ from plotly.subplots import make_subplots
 from cf_core import CollaborativeFiltering
 
 from .. import literal
+from .common import FLAT_LABEL_HEIGHT_PX, TICK_PAD_PX, reserve_margins, text_px
 
 if TYPE_CHECKING:
     from ..teaching.math_live import PredictionBreakdown
@@ -85,10 +86,11 @@ def breakdown_figure(b: PredictionBreakdown) -> go.Figure:
         title={"text": f"Adding up the prediction: {title}", "font": {"size": 13}},
         yaxis_title="rating",
         showlegend=False,
-        margin={"t": 50},
     )
-    fig.update_xaxes(tickangle=-45 if len(labels) > 8 else 0)
-    return fig
+    slanted = len(labels) > 8
+    fig.update_xaxes(tickangle=-45 if slanted else 0)
+    below = int(text_px(labels) * 0.71) + 10 if slanted else FLAT_LABEL_HEIGHT_PX
+    return reserve_margins(fig, left=66, right=18, bottom=below + TICK_PAD_PX)  # "-0.5" ticks, "rating"
 
 
 def replay_figure(replay: Replay, step: int) -> go.Figure:
