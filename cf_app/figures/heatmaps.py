@@ -38,6 +38,9 @@ DOT_RADIUS = 0.2
 DOTS_MAX_PIXELS = 1200
 
 
+#: Feature heatmaps print their values up to this many rows: a slice of 50 items printed 250 numbers nobody
+#: reads at that size (hover shows each), and drawing them took ~30-60 ms of each visit to the tab.
+ANNOTATE_MAX_ROWS = 30
 #: Column labels lie flat up to this many columns (and this many pixels wide each); more stand upright.
 FLAT_LABELS_MAX = 12
 FLAT_LABEL_PX = 70
@@ -242,7 +245,7 @@ def feature_figure(M: np.ndarray, labels: Sequence[object] | pd.Index, title: st
         y=_labels(labels),
         color_continuous_scale=DIVERGING,
         range_color=[-bound, bound],
-        text_auto=".2f" if M.size <= ANNOTATE_MAX_CELLS else False,
+        text_auto=".2f" if M.size <= ANNOTATE_MAX_CELLS and M.shape[0] <= ANNOTATE_MAX_ROWS else False,
         aspect="auto",
         labels={"color": "value"},
         title=title,

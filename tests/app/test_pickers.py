@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from cf_app import pickers
 
@@ -18,3 +19,12 @@ def test_long_lists_can_be_capped() -> None:
     counts = np.arange(10)
     assert pickers.options(counts, data_order_up_to=5, at_most=3).tolist() == [9, 8, 7]
     assert pickers.options(counts, data_order_up_to=20, at_most=3).tolist() == list(range(10))
+
+
+def test_matching_finds_any_case_as_plain_text_most_rated_first() -> None:
+    labels = pd.Index(["Star Wars", "a star is born", "Heat", "(500) Days", "Starman"])
+    counts = np.array([5, 9, 7, 1, 2])
+    assert pickers.matching(labels, counts, "star").tolist() == [1, 0, 4]
+    assert pickers.matching(labels, counts, "(500").tolist() == [3]  # not a regular expression
+    assert pickers.matching(labels, counts, "star", limit=2).tolist() == [1, 0]
+    assert pickers.matching(labels, counts, "zzz").tolist() == []

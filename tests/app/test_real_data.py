@@ -6,10 +6,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cf_app import literal, state
+from cf_app import literal, pickers, state
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 TRAIN = "FormSubmitter:hyperparameters-Train"
@@ -126,6 +127,30 @@ def test_large_latent_map_draws_the_slice_and_every_point_on_request(large_app):
     assert any("slice" in c.value for c in at.caption)
     at.toggle(key=f"{key_prefix(at)}_latent_all").set_value(True).run()
     assert points() == (r.n_items, r.n_users)
+
+
+def test_long_pickers_list_the_most_rated_and_search_the_rest(large_app):
+    """1,682 items in a list cost every visit to the tab; the list has the most rated, a search finds any."""
+    at = on_tab(large_app, "Similarity")
+    key = f"{key_prefix(at)}_sim_pick_items"
+    r = at.session_state[state.WORKSPACES][at.session_state[state.ACTIVE]].result.ratings
+    picker = at.selectbox(key=key)
+    assert len(picker.options) == pickers.LIST_MAX < r.n_items
+    first = picker.value
+    rare = int(np.argmin(r.item_counts()))  # not among the most rated
+    name = str(r.items[rare])
+    at.text_input(key=f"{key}_find").input(name).run()
+    picker = at.selectbox(key=key)
+    assert picker.value == first  # a search does not change the pick by itself
+    found = [o for o in picker.options if o.startswith(f"{name} (")]
+    assert found, picker.options[:5]
+    picker.select(found[0]).run()
+    tables = [d.value for d in at.dataframe if "similarity" in d.value.columns and "item" in d.value.columns]
+    assert tables and name not in tables[0]["item"].tolist()  # neighbours of the rare item, not itself
+    assert at.selectbox(key=key).value == rare
+    at.text_input(key=f"{key}_find").input("no such title at all").run()
+    assert any("No name contains" in c.value for c in at.caption)
+    assert at.selectbox(key=key).value == rare
 
 
 def test_teaching_compares_item_mean_and_biases_on_one_user(large_app):
