@@ -26,16 +26,7 @@ from bench_app import TABS, TimedPage, _upload  # noqa: E402
 
 from cf_core.io import save_ratings  # noqa: E402
 from cf_core.synthetic import MOVIELENS_SHAPES, synthetic_ratings  # noqa: E402
-from tools.browser import IDLE, launch_chromium  # noqa: E402
-
-
-#: Each drawn plotly chart: its title, the margins its layout asks for and the margins it was drawn with.
-#: A side where plotly had to push the margin out (labels, colour bar) cost a second full draw.
-MARGINS = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(el => {
-  const want = el.layout.margin || {}, got = el._fullLayout._size;
-  const title = (el._fullLayout.title && el._fullLayout.title.text) || '';
-  return `${title.slice(0, 40)}: asked l${want.l} r${want.r} t${want.t} b${want.b}; drawn l${Math.round(got.l)} r${Math.round(got.r)} t${Math.round(got.t)} b${Math.round(got.b)}`;
-})"""
+from tools.browser import IDLE, chart_margins, launch_chromium  # noqa: E402
 
 
 def _split(tab: TimedPage, runs: int) -> tuple[float, float, float, float]:
@@ -125,8 +116,8 @@ def main() -> None:
                 flush=True,
             )
             if args.margins:
-                for m in page.evaluate(MARGINS):
-                    print("   ", m)
+                for m in chart_margins(page):
+                    print(f"    {m['title'][:40]}: asked {m['asked']}, drawn {m['drawn']} (l, r, t, b)")
             if args.js and profiles:
                 by_file, by_fn = _profile_summary(profiles[-1], args.top)
                 print("   by script:", ", ".join(f"{f} {ms:.0f}" for f, ms in by_file))

@@ -230,3 +230,18 @@ _CUT_OFF = """(root) => {
 def cut_off(page: Any, root: str = "[data-testid=stMain]") -> list[str]:
     """Text cut off on screen below the CSS selector ``root``: one line per clipping element, with its text."""
     return page.evaluate(_CUT_OFF, root)
+
+
+_CHART_MARGINS = """() => [...document.querySelectorAll('.js-plotly-plot')].map(el => {
+  const want = el.layout.margin || {}, got = el._fullLayout._size;
+  const title = (el._fullLayout.title && el._fullLayout.title.text) || '';
+  return {title: title.replace(/<[^>]*>/g, ''), asked: [want.l, want.r, want.t, want.b],
+          drawn: [got.l, got.r, got.t, got.b].map(Math.round)};
+})"""
+
+
+def chart_margins(page: Any) -> list[dict[str, Any]]:
+    """Each plotly chart on the page: its title, the margins its layout asks for (l, r, t, b) and the
+    margins it was drawn with. A side drawn wider than asked is one that plotly's automargin pushed out,
+    which costs the chart a second full draw (see ``cf_app.figures.common.reserve_margins``)."""
+    return page.evaluate(_CHART_MARGINS)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tools.browser import choose, cut_off, exceptions, select_cell, train, type_into_cell
+from tools.browser import chart_margins, choose, cut_off, exceptions, select_cell, train, type_into_cell
 
 pytestmark = pytest.mark.e2e
 
@@ -106,3 +106,24 @@ def test_the_sidebar_and_the_min_ratings_label_show_their_text_whole(page, idle)
         if title:
             assert page.locator(SIDEBAR).get_by_text(title).is_visible()
         assert cut_off(page, SIDEBAR) == [], name
+
+
+def _pushed(page) -> list[dict]:
+    """Charts whose drawn margins are wider than their layout asked for (plotly drew them twice)."""
+    return [c for c in chart_margins(page) if any(d > a + 0.5 for d, a in zip(c["drawn"], c["asked"], strict=True))]
+
+
+def test_every_chart_is_drawn_once_with_the_margins_it_reserved(page, idle):
+    """Each chart reserves room for its labels, colour bar and legend; when it did not, plotly drew it, pushed
+    the margins out and drew it again (about half of a chart's time in the browser). Lecture grid and 100k."""
+    pushed: dict[str, list[dict]] = {}
+    for sample in [None, "Synthetic, MovieLens 100k"]:
+        if sample:
+            choose(page, "Dataset", sample, timeout=180_000)
+        train(page)
+        for tab in ["Predictions", "Cost curve", "Similarity", "Latent features", "Teaching"]:
+            _open(page, idle, page.get_by_role("tab", name=tab))
+            charts = chart_margins(page)
+            assert charts, tab  # every one of these tabs draws at least one chart
+            pushed[f"{sample or 'lecture'}: {tab}"] = _pushed(page)
+    assert not any(pushed.values()), {k: v for k, v in pushed.items() if v}
