@@ -78,10 +78,11 @@ def pick(
     )
     if query is not None:
         where.text_input(
-            f"Search {label.lower()}",
+            f"Search by name: {label}",  # the accessible name; on screen the box shows its placeholder
             key=f"{key}_find",
-            placeholder=f"Part of a name, among all {len(labels):,}",
+            placeholder=f"Search all {len(labels):,} by name…",
             help="Lists the names that contain this text (any case) in the box above, the most rated first.",
+            label_visibility="collapsed",
         )
         if query and not len(found):
             where.caption(f"No name contains “{query}”.")

@@ -24,11 +24,11 @@ from playwright.sync_api import Page, sync_playwright
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from cf_core.synthetic import synthetic_ratings  # noqa: E402
-from tools.browser import IDLE, launch_chromium, serve_app  # noqa: E402
+from tools.browser import IDLE, choose, launch_chromium, serve_app  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 TABS = ["Predictions", "Cost curve", "Recommendations", "Similarity", "Latent features", "Tuning", "Teaching"]
-LARGE_TABS = ["Predictions", "Recommendations", "Similarity", "Teaching"]
+LARGE_TABS = ["Predictions", "Recommendations", "Similarity", "Latent features", "Teaching"]
 
 
 def _idle(page: Page) -> None:
@@ -44,8 +44,7 @@ def _shoot(page: Page, name: str) -> None:
 
 
 def _pick_dataset(page: Page, title: str) -> None:
-    page.get_by_role("combobox", name="Dataset", exact=True).click()
-    page.get_by_role("option", name=title).first.click()
+    choose(page, "Dataset", title, timeout=180_000)  # retries when the list does not open on a busy machine
     _idle(page)
 
 

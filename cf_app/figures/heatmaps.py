@@ -10,6 +10,7 @@ import plotly.express as px
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from .. import literal
 from .common import (
     ANNOTATE_MAX_CELLS,
     AXIS_TITLE_PX,
@@ -41,23 +42,47 @@ DOTS_MAX_PIXELS = 1200
 #: Feature heatmaps print their values up to this many rows: a slice of 50 items printed 250 numbers nobody
 #: reads at that size (hover shows each), and drawing them took ~30-60 ms of each visit to the tab.
 ANNOTATE_MAX_ROWS = 30
-#: Column labels lie flat up to this many columns (and this many pixels wide each); more stand upright.
-FLAT_LABELS_MAX = 12
-FLAT_LABEL_PX = 70
+#: Column labels lie flat while they fit in this many pixels side by side; more stand upright.
+FLAT_ROW_PX = 300
+#: Tick labels on a heatmap's axes end in "…" past this many characters (whole on hover): a half-width chart
+#: with 48-character MovieLens titles beside it had ~40 px left for the cells.
+TICK_CHARS = 22
+#: At most this many tick labels per axis (every n-th beyond): plotly draws every label it is given.
+TICKS_MAX = 60
+
+
+def _ticks(values: list[str], raw: Sequence[object]) -> tuple[list[str], list[str]]:
+    """(tickvals, ticktext) for a categorical axis: every n-th category, its label shortened."""
+    step = max(1, -(-len(values) // TICKS_MAX))
+    short = literal.plot_labels(list(raw)[::step], TICK_CHARS)
+    return values[::step], short
 
 
 def _label_margins(
-    fig: go.Figure, y: list[str], x: list[str], *, x_title: bool, y_ticks: bool = True, x_ticks: bool = True
+    fig: go.Figure,
+    rows: Sequence[object],
+    cols: Sequence[object],
+    *,
+    x_title: bool,
+    y_ticks: bool = True,
+    x_ticks: bool = True,
 ) -> go.Figure:
-    """A categorical heatmap's margins, reserved from its labels (see :func:`.common.reserve_margins`), with
-    the column labels' angle fixed (flat or upright) so that the reserve is known. The paddings are what
-    Streamlit's chart theme draws (measured in Chromium: ``benchmarks/profile_clicks.py --margins``)."""
-    upright = x_ticks and (len(x) > FLAT_LABELS_MAX or text_px(x) > FLAT_LABEL_PX)
-    fig.update_xaxes(tickangle=-90 if upright else 0)
-    below = ((text_px(x) if upright else FLAT_LABEL_HEIGHT_PX) + TICK_PAD_PX) if x_ticks else 2
+    """A categorical heatmap's tick labels (shortened, at most :data:`TICKS_MAX`) and margins reserved from
+    them (see :func:`.common.reserve_margins`), with the column labels' angle fixed (flat or upright) so that
+    the reserve is known. ``rows`` and ``cols`` are the raw labels; the axes' categories are their
+    :func:`._labels`. The paddings are what Streamlit's chart theme draws (measured in Chromium:
+    ``benchmarks/profile_clicks.py --margins``)."""
+    y_vals, y_text = _ticks(_labels(rows), rows)
+    x_vals, x_text = _ticks(_labels(cols), cols)
+    if y_ticks:
+        fig.update_yaxes(tickmode="array", tickvals=y_vals, ticktext=y_text)
+    upright = x_ticks and len(x_text) * (text_px(x_text) + 10) > FLAT_ROW_PX
+    if x_ticks:
+        fig.update_xaxes(tickmode="array", tickvals=x_vals, ticktext=x_text, tickangle=-90 if upright else 0)
+    below = ((text_px(x_text) if upright else FLAT_LABEL_HEIGHT_PX) + TICK_PAD_PX) if x_ticks else 2
     return reserve_margins(
         fig,
-        left=(text_px(y) + TICK_PAD_PX) if y_ticks else 17,
+        left=(text_px(y_text) + TICK_PAD_PX) if y_ticks else 17,
         right=COLORBAR_PX,
         bottom=below + (AXIS_TITLE_PX if x_title else 0),
     )
@@ -197,7 +222,7 @@ def prediction_figure(
             fig.update_layout(title={"text": title, "font": {"size": 14}})
     fig.update_layout(height=_height(len(y)))
     fig.update_xaxes(title_text="user")
-    _label_margins(fig, y, x, x_title=True)
+    _label_margins(fig, predicted.index, predicted.columns, x_title=True)
     return _categorical(fig)
 
 
@@ -227,7 +252,7 @@ def similarity_figure(S: np.ndarray, labels: Sequence[object] | pd.Index, title:
         # Past this many, labels in a half-width chart overlap into a smear: names are on hover.
         fig.update_xaxes(showticklabels=False, title_text=f"{len(names)} (hover for names)")
         fig.update_yaxes(showticklabels=False)
-    _label_margins(fig, names, names, x_title=not shown, y_ticks=shown, x_ticks=shown)
+    _label_margins(fig, labels, labels, x_title=not shown, y_ticks=shown, x_ticks=shown)
     return _categorical(fig)
 
 
@@ -251,5 +276,5 @@ def feature_figure(M: np.ndarray, labels: Sequence[object] | pd.Index, title: st
         title=title,
     )
     fig.update_layout(height=_height(M.shape[0]))
-    _label_margins(fig, _labels(labels), features, x_title=False)
+    _label_margins(fig, labels, features, x_title=False)
     return _categorical(fig)

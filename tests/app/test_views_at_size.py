@@ -84,3 +84,24 @@ def test_latent_map_labels_each_spot_once():
     fig = figures.latent_map(items, users, ["a", "b", "c"], ["u"])
     assert list(fig.data[0].text) == ["a", "", "c"]  # b sits on a: one readable name
     assert fig.data[0].textposition != fig.data[1].textposition
+
+
+def test_heatmaps_reserve_margins_from_their_shortened_labels():
+    """Each heatmap reserves room for its labels (no automargin redraw), and long titles are shortened on the
+    axis so a half-width chart keeps room for its cells; the categories (and hover) keep the whole label."""
+    from cf_app.figures import heatmaps
+
+    long = [f"The Long Title Number {i} Of A Film Nobody Saw ({1900 + i})" for i in range(50)]
+    fig = figures.feature_figure(np.ones((50, 10)), long, "X")
+    ticks = list(fig.layout.yaxis.ticktext)
+    assert len(ticks) == 50 and all(len(t) <= heatmaps.TICK_CHARS for t in ticks) and ticks[0].endswith("…")
+    category = list(fig.data[0].y)[0]  # the category, on hover: longer (up to the plot-label limit)
+    assert category.startswith(ticks[0][:-1]) and len(category) > len(ticks[0])
+    assert fig.layout.margin.l <= heatmaps.TICK_CHARS * 7 + heatmaps.TICK_PAD_PX
+    assert fig.layout.xaxis.tickangle == -90  # ten "feature k" labels do not fit side by side
+    short = figures.feature_figure(np.ones((5, 2)), list("abcde"), "X")
+    assert short.layout.xaxis.tickangle == 0 and short.layout.margin.l < fig.layout.margin.l
+    assert short.layout.margin.b < fig.layout.margin.b
+    # 300 rows: at most TICKS_MAX labels, every n-th
+    many = figures.feature_figure(np.ones((300, 2)), [f"i{i}" for i in range(300)], "X")
+    assert len(many.layout.yaxis.tickvals) <= heatmaps.TICKS_MAX and many.layout.yaxis.tickvals[1] == "i5"
