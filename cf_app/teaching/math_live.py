@@ -68,14 +68,15 @@ def cost_latex(model: CollaborativeFiltering) -> str:
         return COST_LATEX
     n_i, n_j = (r"n_i\,", r"n_j\,") if weighted else ("", "")
     lam_b = r"\lambda" if model.bias_lambda is None else r"\lambda_b"
+    # Two lines (error, then penalties): on one line the biased form ran past a three-quarter column.
     latex = (
-        r"J = \frac{1}{2}\sum_{(i,j):\,r(i,j)=1}" + _residual_latex(biased) + "^2"
-        r" + \frac{\lambda}{2}\sum_{i}" + n_i + r"\lVert x^{(i)}\rVert^2"
+        r"\begin{aligned} J = {} & \frac{1}{2}\sum_{(i,j):\,r(i,j)=1}" + _residual_latex(biased) + "^2"
+        r" \\ & + \frac{\lambda}{2}\sum_{i}" + n_i + r"\lVert x^{(i)}\rVert^2"
         r" + \frac{\lambda}{2}\sum_{j}" + n_j + r"\lVert \theta^{(j)}\rVert^2"
     )
     if biased:
         latex += r" + \frac{" + lam_b + r"}{2}\Big(\sum_i " + n_i + r"b_i^2 + \sum_j " + n_j + r"c_j^2\Big)"
-    return latex
+    return latex + r" \end{aligned}"
 
 
 def gradient_latex(model: CollaborativeFiltering, side: str) -> str:

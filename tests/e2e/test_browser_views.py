@@ -52,12 +52,18 @@ def _open(page, idle, locator) -> None:
     assert not exceptions(page), exceptions(page)
 
 
-@pytest.mark.parametrize("k", [10])  # the case: the prediction sum was cut off at k=10
-def test_no_view_cuts_text_off_on_the_lecture_grid(browser, app_url, idle, k):
+@pytest.mark.parametrize(
+    "query",
+    [
+        "p_features=10",  # the case: the prediction sum was cut off at k=10
+        "p_features=10&p_normalize=Learned+biases",  # the cost with biases ran past its column
+    ],
+)
+def test_no_view_cuts_text_off_on_the_lecture_grid(browser, app_url, idle, query):
     page = browser.new_page()
     page.set_default_timeout(120_000)
     try:
-        page.goto(f"{app_url}/?p_features={k}")
+        page.goto(f"{app_url}/?{query}")
         idle(page)
         train(page)
         cut: dict[str, list[str]] = {}
