@@ -35,7 +35,7 @@ def options(counts: np.ndarray, data_order_up_to: int = 0, at_most: int | None =
 def matching(labels: pd.Index, counts: np.ndarray, query: str, limit: int = LIST_MAX) -> np.ndarray:
     """Positions whose label contains ``query`` (any case, as plain text), the most rated first."""
     found = np.flatnonzero(pd.Index(labels).astype(str).str.contains(query, case=False, regex=False))
-    return found[np.argsort(-counts[found], kind="stable")][:limit]
+    return found[data.top_positions(counts[found], limit)]
 
 
 def pick(

@@ -49,6 +49,8 @@ FLAT_LABEL_HEIGHT_PX = 20
 TICK_PAD_PX = 28
 #: Room that an axis title (14 px, with the theme's stand-off) takes beside its tick labels.
 AXIS_TITLE_PX = 36
+#: Room below a numeric x axis: its flat tick labels and its title (drawn 65-67 px in Streamlit's theme).
+NUMERIC_AXIS_BELOW_PX = 70
 #: Room a vertical colour bar with its tick labels and title takes right of the plot.
 COLORBAR_PX = 112
 #: Room the legend of two traces ("items", "users") takes right of the plot.

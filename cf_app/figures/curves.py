@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from .common import AXIS_TITLE_PX, reserve_margins, text_px
+from .common import AXIS_TITLE_PX, NUMERIC_AXIS_BELOW_PX, reserve_margins, text_px
 
 __all__ = ["cost_figure", "rmse_figure"]
 
@@ -30,7 +30,7 @@ def cost_figure(costs: np.ndarray, *, log_y: bool = False) -> go.Figure:
         height=380,
     )
     # Tick labels such as "150k" or "1.5M": six characters hold them (see reserve_margins).
-    return reserve_margins(fig, left=text_px(["-1.55M"]) + AXIS_TITLE_PX, bottom=14 + AXIS_TITLE_PX + 20)
+    return reserve_margins(fig, left=text_px(["-1.55M"]) + AXIS_TITLE_PX, bottom=NUMERIC_AXIS_BELOW_PX)
 
 
 def rmse_figure(train_rmse: np.ndarray, validation_rmse: np.ndarray) -> go.Figure:
@@ -54,5 +54,5 @@ def rmse_figure(train_rmse: np.ndarray, validation_rmse: np.ndarray) -> go.Figur
         fig,
         left=text_px(["0.0001"]) + AXIS_TITLE_PX,
         right=text_px(["validation RMSE"]) + 45,  # the legend
-        bottom=14 + AXIS_TITLE_PX + 16,
+        bottom=NUMERIC_AXIS_BELOW_PX,
     )

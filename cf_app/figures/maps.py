@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from .common import AXIS_TITLE_PX, LEGEND_PX, _labels, reserve_margins, text_px
+from .common import AXIS_TITLE_PX, LEGEND_PX, NUMERIC_AXIS_BELOW_PX, _labels, reserve_margins, text_px
 
 __all__ = ["pca_2d", "LATENT_LABELS_MAX", "LATENT_WEBGL_FROM", "latent_map"]
 
@@ -104,4 +104,4 @@ def latent_map(
         height=520,
     )
     ticks = text_px(["-0.55"]) + AXIS_TITLE_PX + 10
-    return reserve_margins(fig, left=ticks, right=LEGEND_PX, bottom=14 + AXIS_TITLE_PX + 20)
+    return reserve_margins(fig, left=ticks, right=LEGEND_PX, bottom=NUMERIC_AXIS_BELOW_PX)

@@ -43,15 +43,17 @@ def render(ctx: ViewContext) -> None:
             "main directions; nearby points have similar vectors."
         )
     items, users = ctx.item_pos, ctx.user_pos
-    if ctx.sliced and st.toggle(
-        f"All {r.n_items:,} items and {r.n_users:,} users",
-        key=f"{ctx.key}_latent_all",
-        help="Off: the points of the slice chosen above the tabs, quick to draw and to hover. On: every item "
-        "and user (a few thousand points take a second or more to draw).",
-    ):
-        items, users = np.arange(r.n_items), np.arange(r.n_users)
-    elif ctx.sliced:
-        st.caption(f"Showing the slice's {len(items)} most rated items and {len(users)} most active users.")
+    if ctx.sliced:
+        every_point = st.toggle(
+            f"All {r.n_items:,} items and {r.n_users:,} users",
+            key=f"{ctx.key}_latent_all",
+            help="Off: the points of the slice chosen above the tabs, quick to draw and to hover. On: every "
+            "item and user (a few thousand points take a second or more to draw).",
+        )
+        if every_point:
+            items, users = np.arange(r.n_items), np.arange(r.n_users)
+        else:
+            st.caption(f"Showing the slice's {len(items)} most rated items and {len(users)} most active users.")
     fig = memo(
         ctx,
         ("latent map", items.tobytes(), users.tobytes()),
