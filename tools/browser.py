@@ -159,6 +159,26 @@ def choose(page: Any, label: str, option: str, timeout: float = 90_000, list_tim
     wait_idle(page, timeout=timeout)
 
 
+def open_view(page: Any, tab: str, picture: str | None = None) -> None:
+    """Open the results tab ``tab`` and, for a tab that shows one picture at a time, the radio option with
+    the text ``picture``; waits for each rerun."""
+    for target in [page.get_by_role("tab", name=tab, exact=True)] + (
+        [page.get_by_role("radiogroup").get_by_text(picture, exact=True)] if picture else []
+    ):
+        target.click()
+        page.wait_for_timeout(300)
+        wait_idle(page)
+
+
+def every_view_picture() -> Iterator[tuple[str, str | None]]:
+    """(tab, picture text or None) for every results picture, as :func:`open_view` takes them."""
+    from cf_app.views import VIEWS
+
+    for view in VIEWS:
+        for text in view.pictures.options.values() if view.pictures else [None]:
+            yield view.label, text
+
+
 def exceptions(page: Any) -> list[str]:
     """Texts of the Streamlit exception boxes on the page (empty when the script ran cleanly)."""
     return page.locator("[data-testid='stException']").all_inner_texts()

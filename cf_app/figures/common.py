@@ -51,8 +51,9 @@ TICK_PAD_PX = 28
 AXIS_TITLE_PX = 36
 #: Room below a numeric x axis: its flat tick labels and its title (drawn 65-67 px in Streamlit's theme).
 NUMERIC_AXIS_BELOW_PX = 70
-#: Room a vertical colour bar with its tick labels and title takes right of the plot.
-COLORBAR_PX = 112
+#: Room a vertical colour bar with its tick labels and title takes right of the plot (drawn 111-113 px,
+#: depending on the chart's width: a few px spare).
+COLORBAR_PX = 116
 #: Room the legend of two traces ("items", "users") takes right of the plot.
 LEGEND_PX = 100
 _ENTITY = re.compile(r"&#?\w+;")

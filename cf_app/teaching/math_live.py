@@ -203,8 +203,10 @@ def prediction_breakdown(model: CollaborativeFiltering, item: int, user: int) ->
 
 
 def render(ctx: ViewContext) -> None:
+    from ..views import memo  # views imports this package
+
     model, r = ctx.model, ctx.model.ratings_
-    cm = current_math(model)
+    cm = memo(ctx, "current math", lambda: current_math(model))  # builds the cost over every rating
     norm_note = {
         "mean": "Here y is each rating minus its item's mean (mean normalization), as the model was trained.",
         None: "Here y is the raw rating (no normalization).",
@@ -254,12 +256,6 @@ def render(ctx: ViewContext) -> None:
         )
         if is_feature.sum() * 35 + 38 > FEATURE_TABLE_HEIGHT:
             st.caption(f"Scroll the table for all {int(is_feature.sum())} features.")
-        st.dataframe(
-            frame.loc[~is_feature, ["term", "contribution"]],
-            hide_index=True,
-            column_config={"contribution": st.column_config.NumberColumn("value", format="%+.4f")},
-            key=f"{ctx.key}_teach_sum",
-        )
         if model.normalize == "mean":
             st.caption(
                 f"The model learned x_i . theta_j = {b.dot:+.3f} as this user's *deviation* from the item's mean "
@@ -270,13 +266,11 @@ def render(ctx: ViewContext) -> None:
         actual = "not rated" if b.rating is None else f"rated {b.rating:g}"
         st.caption(f"This cell is {actual}.")
     with right:
-        from ..views import memo  # views imports this package
-
         fig = memo(ctx, ("breakdown figure", item, user), lambda: figures.breakdown_figure(b))
         st.plotly_chart(fig, width="stretch", key=f"{ctx.key}_teach_waterfall")
 
 
-#: The feature table scrolls past this height (px, about 14 rows); the sum and prediction stay in view below it.
+#: The feature table scrolls past this height (px, about 14 rows); the sum is on the line above it and in the chart.
 FEATURE_TABLE_HEIGHT = 528
 
 
@@ -284,7 +278,7 @@ def _prediction_formula(normalize: str | None) -> str:
     if normalize == "mean":
         return PREDICTION_LATEX
     if normalize == "biases":
-        return r"\hat y^{(i,j)} = (x^{(i)})^T\theta^{(j)} + \mu + b_i + b_j"
+        return r"\hat y^{(i,j)} = (x^{(i)})^T\theta^{(j)} + \mu + b_i + c_j"
     return r"\hat y^{(i,j)} = (x^{(i)})^T\theta^{(j)}"
 
 
@@ -295,7 +289,8 @@ def _vector(v: np.ndarray, shown: int = 6) -> str:
 
 def _breakdown_latex(b: PredictionBreakdown, shown: int = 4) -> str:
     """The sum with its numbers; past ``shown`` features the middle terms are elided into a brace with the
-    dot product's value (the table lists every term), so the line fits any k."""
+    dot product's value (the table lists every term). The total is on a second line: with the offsets and
+    a clipped result on the same line, the sum ran past the page's width at 100k ratings and k = 5."""
     terms = [rf"({x:.2f})({t:.2f})" for x, t in zip(b.x, b.theta, strict=True)]
     if len(terms) > shown:
         head = " + ".join(terms[: shown - 1]) + r" + \cdots + " + terms[-1]
@@ -307,6 +302,6 @@ def _breakdown_latex(b: PredictionBreakdown, shown: int = 4) -> str:
         under = r"\mu_i" if b.offset_name.startswith("item mean") else r"\mu"
         tail += rf" + \underbrace{{{b.offset:.2f}}}_{{{under}}}"
     if b.item_bias or b.user_bias:
-        tail += rf" + \underbrace{{{b.item_bias:.2f}}}_{{b_i}} + \underbrace{{{b.user_bias:.2f}}}_{{b_j}}"
+        tail += rf" + \underbrace{{{b.item_bias:.2f}}}_{{b_i}} + \underbrace{{{b.user_bias:.2f}}}_{{c_j}}"
     clipped = "" if np.isclose(b.prediction, b.unclipped) else rf" \to {b.prediction:.2f}\ \text{{(clipped)}}"
-    return rf"\hat y = {dot}{tail} = {b.unclipped:.3f}{clipped}"
+    return rf"\begin{{aligned}} \hat y &= {dot}{tail} \\ &= {b.unclipped:.3f}{clipped} \end{{aligned}}"

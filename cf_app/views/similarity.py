@@ -1,20 +1,22 @@
-"""Similarity: cosine similarity of the learned item and user vectors, and "most similar to ..." lists."""
+"""Similarity: cosine similarity of the learned item or user vectors, and "most similar to ..." lists."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from .. import evidence, figures, pickers
-from . import ViewContext, memo
+from . import Pictures, ViewContext, choose_picture, memo
 from .recommendations import COLUMNS, NA_TEXT, min_ratings_input
+
+#: Items or users, one at a time (with both, the tab took 0.4-0.5 s to open on 100k ratings, and each
+#: heatmap had half the page's width for a 50 x 50 slice).
+PICTURES = Pictures("sim_kind", "Similarity of", {"items": "Items (rows of X)", "users": "Users (rows of Theta)"})
 
 
 def _most_similar(ctx: ViewContext, kind: str) -> None:
     model, r = ctx.model, ctx.ratings
     labels = r.items if kind == "items" else r.users
     counts = r.item_counts() if kind == "items" else r.user_counts()
-    # The picker gets the half-page column's whole width (titles run long); the two numbers share a row
-    # below: three across left "Min. ratings" about 80 px, and its label wrapped onto two lines.
     pos = pickers.pick(
         f"Most similar to the {kind[:-1]}", labels, counts, f"{ctx.key}_sim_pick_{kind}", data_order_up_to=50
     )
@@ -45,28 +47,23 @@ def _most_similar(ctx: ViewContext, kind: str) -> None:
 
 def render(ctx: ViewContext) -> None:
     model, r = ctx.model, ctx.ratings
+    kind = choose_picture(ctx, PICTURES)
     st.caption(
         "Cosine similarity of learned vectors: +1 = same taste direction, 0 = unrelated, -1 = opposite. "
-        "Colours are fixed to [-1, 1]." + (" Heatmaps show the slice chosen above the tabs." if ctx.sliced else "")
+        "Colours are fixed to [-1, 1]." + (" The heatmap shows the slice chosen above the tabs." if ctx.sliced else "")
     )
-    left, right = st.columns(2)
+    pos = ctx.item_pos if kind == "items" else ctx.user_pos
+    names = r.items if kind == "items" else r.users
+    # The heatmap gets the wider column; the list beside it keeps the picker next to what it explains.
+    left, right = st.columns([3, 2])
     with left:
         fig = memo(
             ctx,
-            ("similarity figure", "items", ctx.item_pos.tobytes()),
+            ("similarity figure", kind, pos.tobytes()),
             lambda: figures.similarity_figure(
-                model.compute_similarities("items", ctx.item_pos), r.items[ctx.item_pos], "Items (rows of X)"
+                model.compute_similarities(kind, pos), names[pos], PICTURES.options[kind]
             ),
         )
-        st.plotly_chart(fig, width="stretch", key=f"{ctx.key}_sim_items")
-        _most_similar(ctx, "items")
+        st.plotly_chart(fig, width="stretch", key=f"{ctx.key}_sim_{kind}")
     with right:
-        fig = memo(
-            ctx,
-            ("similarity figure", "users", ctx.user_pos.tobytes()),
-            lambda: figures.similarity_figure(
-                model.compute_similarities("users", ctx.user_pos), r.users[ctx.user_pos], "Users (rows of Theta)"
-            ),
-        )
-        st.plotly_chart(fig, width="stretch", key=f"{ctx.key}_sim_users")
-        _most_similar(ctx, "users")
+        _most_similar(ctx, kind)

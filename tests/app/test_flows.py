@@ -15,6 +15,7 @@ import streamlit.config
 from streamlit.testing.v1 import AppTest
 
 from cf_app import literal, state, training
+from cf_app.views import every_picture
 from cf_app.views import labels as view_labels
 from cf_core import samples
 from cf_core.io import save_ratings
@@ -114,11 +115,13 @@ def test_train_then_every_results_tab_renders_without_retraining():
     assert ws.result is not None and not ws.result.from_cache
     assert view_labels()[: len(RESULT_TABS)] == RESULT_TABS
     fitted = ws.result.model
-    for tab in RESULT_TABS:
+    for tab, radio, picture in every_picture():
         at.session_state[state.RESULTS_TAB] = tab
+        if radio:
+            at.session_state[f"v{ws.uid}_{radio}"] = picture
         at.run()
         assert_clean(at)
-        assert not errors(at), (tab, errors(at))
+        assert not errors(at), (tab, picture, errors(at))
         assert workspace(at).result.model is fitted  # switching views never retrains
     at.session_state[state.RESULTS_TAB] = "Recommendations"
     at.run()

@@ -19,7 +19,7 @@ from streamlit.testing.v1 import AppTest
 
 from cf_app import data, grid, literal, state
 from cf_app.teaching import labels as topic_labels
-from cf_app.views import labels as view_labels
+from cf_app.views import every_picture
 from tests.hostile_labels import HOSTILE, LABELS, OUTSIDE, hostile_ratings
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -121,9 +121,11 @@ def test_an_edit_under_a_reserved_label_reaches_the_ratings_with_the_exact_label
     assert_clean(app)
 
 
-@pytest.mark.parametrize("tab", view_labels())
-def test_every_results_view_renders_with_hostile_labels(app, tab):
+@pytest.mark.parametrize(("tab", "radio", "picture"), every_picture())
+def test_every_results_view_renders_with_hostile_labels(app, tab, radio, picture):
     app.session_state[state.RESULTS_TAB] = tab
+    if radio:
+        app.session_state[f"{KEY}_{radio}"] = picture
     app.run()
     assert_clean(app)
 

@@ -103,12 +103,15 @@ def test_large_data_recommendations_show_counts_means_and_filter(large_app):
 
 def test_large_data_similarity_lists_carry_counts(large_app):
     at = on_tab(large_app, "Similarity")
-    tables = [d.value for d in at.dataframe if "similarity" in d.value.columns]
-    assert len(tables) == 2
-    for t in tables:
+    tables = {}
+    for kind in ["items", "users"]:  # one at a time: the tab shows the items' or the users' similarities
+        at.radio(key=f"{key_prefix(at)}_sim_kind").set_value(kind).run()
+        (tables[kind],) = [d.value for d in at.dataframe if "similarity" in d.value.columns]
+        assert len(at.get("plotly_chart")) == 1
+    for t in tables.values():
         assert {"ratings", "mean rating"} <= set(t.columns)
-    items = next(t for t in tables if "item" in t.columns)
-    assert (items["ratings"] >= 20).all()
+    assert "item" in tables["items"].columns and "user" in tables["users"].columns
+    assert (tables["items"]["ratings"] >= 20).all()
 
 
 def test_large_latent_map_draws_the_slice_and_every_point_on_request(large_app):
@@ -123,6 +126,8 @@ def test_large_latent_map_draws_the_slice_and_every_point_on_request(large_app):
     rows, columns = (
         at.number_input(key=k).value for k in (f"show_items_{key_prefix(at)[1:]}", f"show_users_{key_prefix(at)[1:]}")
     )
+    at.radio(key=f"{key_prefix(at)}_latent_show").set_value("map").run()
+    assert len(at.get("plotly_chart")) == 1  # the map alone: the heatmaps are the tab's other picture
     assert points() == (rows, columns)
     assert any("slice" in c.value for c in at.caption)
     at.toggle(key=f"{key_prefix(at)}_latent_all").set_value(True).run()
@@ -132,6 +137,7 @@ def test_large_latent_map_draws_the_slice_and_every_point_on_request(large_app):
 def test_long_pickers_list_the_most_rated_and_search_the_rest(large_app):
     """1,682 items in a list cost every visit to the tab; the list has the most rated, a search finds any."""
     at = on_tab(large_app, "Similarity")
+    at.radio(key=f"{key_prefix(at)}_sim_kind").set_value("items").run()
     key = f"{key_prefix(at)}_sim_pick_items"
     r = at.session_state[state.WORKSPACES][at.session_state[state.ACTIVE]].result.ratings
     picker = at.selectbox(key=key)

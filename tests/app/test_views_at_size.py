@@ -18,12 +18,16 @@ def ratings():
 
 
 @pytest.mark.parametrize("k", [2, 10, 50])
-def test_the_prediction_sum_fits_one_line_at_any_k(ratings, k):
+def test_the_prediction_sum_keeps_its_width_at_any_k(ratings, k):
+    """At most four products written out, whatever k, and the total on a line of its own: with the offsets
+    and "-> 5.00 (clipped)" on one line, the sum ran past the page at k = 5."""
     m = CollaborativeFiltering(k, 1.0, 5, normalize="biases", random_state=0).fit(ratings)
     b = teaching.prediction_breakdown(m, 0, 0)
     latex = math_live._breakdown_latex(b)
-    assert latex.count(")(") <= 4  # at most four products written out, whatever k
-    assert f"{b.unclipped:.3f}" in latex and "b_i" in latex
+    first, second = latex.split(r"\\")
+    assert first.count(")(") <= 4
+    assert "b_i" in first and "c_j" in first  # the cost's names for the item and user biases
+    assert f"{b.unclipped:.3f}" in second
     if k > 4:
         assert rf"{k}\ \text{{terms}}" in latex and f"{b.dot:.2f}" in latex
 

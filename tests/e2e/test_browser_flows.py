@@ -74,8 +74,13 @@ def test_edit_train_and_see_every_result(page, idle):
     # Both tables (recommendations and what Alice rated) are grids drawn on a canvas: count them.
     assert page.get_by_role("tabpanel").locator("[data-testid='stDataFrame']").count() >= 2
 
-    _open_tab(page, idle, "Similarity")
-    assert page.locator("[data-testid='stPlotlyChart']").count() >= 2
+    _open_tab(page, idle, "Similarity")  # items first; users on request: one heatmap at a time
+    assert page.locator("[data-testid='stPlotlyChart']").count() == 1
+    page.get_by_role("radiogroup").get_by_text("Users (rows of Theta)", exact=True).click()
+    page.wait_for_timeout(300)
+    idle(page)
+    title = page.locator(".js-plotly-plot").first.evaluate("e => e._fullLayout.title.text")
+    assert "Users (rows of Theta)" in title  # Streamlit's theme sets titles in bold (<b>)
 
     # The edit survives retraining (and the tab changes before it).
     _train(page)
