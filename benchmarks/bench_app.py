@@ -308,6 +308,24 @@ def browser(shapes: list[str], repeats: int, root: Path | None) -> None:
                 step = _step_up(page, label_text)  # only the open tab is drawn (lazy tabs)
                 ts = [tab.click_to_idle(step) for _ in range(repeats)]
                 record(f"{shape}: {what}", _median_ms(ts), f"median of {repeats}")
+            # Tabs that show one picture (or teaching topic) at a time: the radio's other one, and back.
+            for name, pictures in [
+                ("Similarity", ["Users (rows of Theta)", "Items (rows of X)"]),
+                ("Latent features", ["Items and users on a map", "X and Theta (heatmaps)"]),
+                ("Teaching", ["One prediction", "The cost, live"]),
+            ]:
+                button = page.get_by_role("tab", name=name)
+                if button.get_attribute("aria-selected") != "true":  # a click on the open tab runs nothing
+                    tab.click_to_idle(button.click)
+                radios = [page.get_by_role("radiogroup").get_by_text(x, exact=True) for x in pictures]
+                if not radios[0].count():  # a checkout from before the pictures
+                    continue
+                ts = {x: [] for x in pictures}
+                for _ in range(repeats):
+                    for text, radio in zip(pictures, radios, strict=True):
+                        ts[text].append(tab.click_to_idle(radio.click))
+                for text in pictures:
+                    record(f"{shape}: {name}: show {text}", _median_ms(ts[text]), f"median of {repeats}")
             page.close()
     width = max(len(r[0]) for r in rows)
     print(f"\n== Chromium, click -> the run's end drawn ({'this checkout' if root is None else root})")

@@ -53,6 +53,16 @@ def _profile_summary(profile: dict[str, Any], top: int) -> tuple[list[tuple[str,
         ms = n * per_sample / 1000
         by_file[url] += ms
         by_fn[f"{frame['functionName'] or '(anon)'} @ {url}:{frame['lineNumber']}"] += ms
+    parents = {c: n["id"] for n in profile["nodes"] for c in n.get("children", [])}
+    for node_id, n in counts.items():
+        frame = nodes[node_id]["callFrame"]
+        if frame["url"] == "" and frame["functionName"] in ("checkVisibility", "getBoundingClientRect"):
+            chain, at = [], parents.get(node_id)
+            while at is not None and len(chain) < 4:
+                f = nodes[at]["callFrame"]
+                chain.append(f"{f['functionName'] or '(anon)'}@{f['url'].rsplit('/', 1)[-1]}:{f['lineNumber']}")
+                at = parents.get(at)
+            by_fn[f"{frame['functionName']} <- " + " <- ".join(chain)] += n * per_sample / 1000
     return by_file.most_common(top), by_fn.most_common(top)
 
 

@@ -17,8 +17,8 @@ from .. import literal
 from .common import FLAT_LABEL_HEIGHT_PX, TICK_PAD_PX, reserve_margins, text_px
 
 if TYPE_CHECKING:
-    from ..teaching.math_live import PredictionBreakdown
     from ..teaching.normalization import NormalizationEffect
+    from ..teaching.prediction_live import PredictionBreakdown
     from ..teaching.replay import Replay
 
 __all__ = [

@@ -16,23 +16,13 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from . import biases, dot_vs_cosine, grad_check, math_live, normalization, rate_yourself, replay
+from . import biases, cost_live, dot_vs_cosine, grad_check, normalization, prediction_live, rate_yourself, replay
 from .biases import MeanVsBiases, mean_vs_biases
+from .cost_live import COST_LATEX, GRAD_THETA_LATEX, GRAD_X_LATEX, CurrentMath, cost_latex, current_math, gradient_latex
 from .dot_vs_cosine import neighbours, neighbours_note
 from .grad_check import AUTO_N_CHECKS, FULL_CHECK_MAX_PARAMS, GRADIENT_CRITERION, gradient_check, suggested_eps
-from .math_live import (
-    COST_LATEX,
-    GRAD_THETA_LATEX,
-    GRAD_X_LATEX,
-    PREDICTION_LATEX,
-    CurrentMath,
-    PredictionBreakdown,
-    cost_latex,
-    current_math,
-    gradient_latex,
-    prediction_breakdown,
-)
 from .normalization import NormalizationEffect, normalization_effect, with_new_user
+from .prediction_live import PREDICTION_LATEX, PredictionBreakdown, prediction_breakdown
 from .rate_yourself import compare_fold_in_retrain, fold_in_recommendations, retrain_with_user
 from .replay import REPLAY_MAX_CELLS, REPLAY_MAX_ITER, Replay, record_replay, replay_limit_reason
 
@@ -85,7 +75,8 @@ class Topic:
 
 
 TOPICS: list[Topic] = [
-    Topic("The math, live", math_live.render),
+    Topic("The cost, live", cost_live.render),
+    Topic("One prediction", prediction_live.render),
     Topic("Gradient check", grad_check.render),
     Topic("Training replay", replay.render),
     Topic("Mean normalization", normalization.render),

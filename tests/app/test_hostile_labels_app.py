@@ -147,7 +147,13 @@ def test_every_teaching_topic_renders_with_hostile_labels(app, topic):
     app.run()
     app.radio(key=f"{KEY}_teach_topic").set_value(topic).run()
     assert_clean(app)
-    if topic == "The math, live":
+    if topic == "The cost, live":  # the rows with the largest gradients, named as written
+        for what in ("item", "user"):
+            prefixes = [
+                f"Largest, dJ/d{'x' if what == 'item' else 'theta'} for {what} {literal.md(x)}: [" for x in LABELS
+            ]
+            assert any(c.value.startswith(p) for c in app.caption for p in prefixes), what
+    if topic == "One prediction":
         item = LABELS.index("![x](http://example.invalid/x.png)")
         app.selectbox(key=f"{KEY}_teach_item").set_value(item).run()
         assert_clean(app)

@@ -194,14 +194,19 @@ def test_the_picker_offers_the_registry_and_every_topic_renders_on_the_lecture_g
 
 def test_math_shows_formulas_with_current_values(teaching_app):
     at, key = teaching_app
-    topic(at, key, "The math, live")
-    assert len(at.get("latex")) >= 5
-    assert float(metric(at, "J now")) == pytest.approx(teaching.current_math(lecture_model()).cost, rel=1e-5)
+    topic(at, key, "The cost, live")
+    assert len(at.get("latex")) == 3  # the cost and its two gradients
+    cm = teaching.current_math(lecture_model())
+    assert float(metric(at, "J now")) == pytest.approx(cm.cost, rel=1e-5)
+    # Beside each gradient, the row where it is largest (where training has the most left to do).
+    worst = int(np.argmax(np.linalg.norm(cm.grad_X, axis=1)))
+    item = lecture_model().ratings_.items[worst]
+    assert any(c.value.startswith(f"Largest, dJ/dx for item {item}: [") for c in at.caption), item
 
 
 def test_prediction_breakdown_for_a_picked_cell(teaching_app):
     at, key = teaching_app
-    topic(at, key, "The math, live")
+    topic(at, key, "One prediction")
     at.selectbox(key=f"{key}_teach_item").set_value(2)  # Cute puppies of love, not rated by Alice
     at.selectbox(key=f"{key}_teach_user").set_value(0).run()
     features = table_with(at, "x_i")

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from cf_app import figures, teaching
-from cf_app.teaching import math_live
+from cf_app.teaching import prediction_live
 from cf_core import CollaborativeFiltering
 from cf_core.synthetic import synthetic_ratings
 
@@ -23,7 +23,7 @@ def test_the_prediction_sum_keeps_its_width_at_any_k(ratings, k):
     and "-> 5.00 (clipped)" on one line, the sum ran past the page at k = 5."""
     m = CollaborativeFiltering(k, 1.0, 5, normalize="biases", random_state=0).fit(ratings)
     b = teaching.prediction_breakdown(m, 0, 0)
-    latex = math_live._breakdown_latex(b)
+    latex = prediction_live._breakdown_latex(b)
     first, second = latex.split(r"\\")
     assert first.count(")(") <= 4
     assert "b_i" in first and "c_j" in first  # the cost's names for the item and user biases

@@ -27,7 +27,7 @@ def _click(page, idle, locator) -> None:
 
 
 def _topic(page, idle, name: str) -> None:
-    _click(page, idle, page.get_by_role("radiogroup").filter(has_text="The math, live").get_by_text(name, exact=True))
+    _click(page, idle, page.get_by_role("radiogroup").filter(has_text="The cost, live").get_by_text(name, exact=True))
 
 
 def test_sweep_loads_the_best_into_the_controls_and_runs_compare(browser, app_url, idle):
@@ -73,9 +73,13 @@ def test_every_teaching_topic(page, idle):
     _train(page)
     _click(page, idle, page.get_by_role("tab", name="Teaching"))
 
-    # The math, live: formulas typeset next to the current values.
+    # The cost, live: formulas typeset next to the current values.
     assert page.locator(".katex").count() >= 3
     assert page.get_by_text("J now").first.is_visible()
+
+    _topic(page, idle, "One prediction")
+    assert page.get_by_role("tabpanel").locator("[data-testid='stPlotlyChart']").count() == 1
+    assert page.get_by_text("This cell is").first.is_visible()
 
     _topic(page, idle, "Gradient check")
     _click(page, idle, page.get_by_role("button", name="Run gradient check"))

@@ -92,8 +92,8 @@ def test_no_view_cuts_text_off_on_the_lecture_grid(browser, app_url, idle, query
         _open(page, idle, page.get_by_role("tab", name="Tuning"))
         cut["Tuning"] = cut_off(page)
         _open(page, idle, page.get_by_role("tab", name="Teaching"))
-        topics = page.get_by_role("radiogroup").filter(has_text="The math, live")
-        for topic in ["The math, live", "Dot product vs cosine", "Mean normalization"]:
+        topics = page.get_by_role("radiogroup").filter(has_text="The cost, live")
+        for topic in ["The cost, live", "One prediction", "Dot product vs cosine", "Mean normalization"]:
             _open(page, idle, topics.get_by_text(topic, exact=True))
             cut[topic] = cut_off(page)
         assert not any(cut.values()), cut
@@ -154,16 +154,19 @@ def test_every_chart_is_drawn_once_with_the_margins_it_reserved(page, idle):
             assert chart_margins(page), name  # every other picture draws at least one chart
             pushed[f"{sample or 'lecture'}: {name}"] = _pushed(page)
         _open(page, idle, page.get_by_role("tab", name="Teaching"))
-        pushed[f"{sample or 'lecture'}: Teaching"] = _pushed(page)
+        _open(page, idle, page.get_by_role("radiogroup").get_by_text("One prediction", exact=True))
+        assert chart_margins(page), "One prediction"  # the waterfall
+        pushed[f"{sample or 'lecture'}: Teaching, One prediction"] = _pushed(page)
     assert not any(pushed.values()), {k: v for k, v in pushed.items() if v}
 
 
-def test_the_math_live_fits_the_page_on_100k_ratings(page, idle):
+def test_one_prediction_fits_the_page_on_100k_ratings(page, idle):
     """On the 100k sample with its defaults (k = 5, learned biases) the first cell's prediction is clipped:
     the sum with its offsets and "-> 5.00 (clipped)" ran past the page on one line."""
     choose(page, "Dataset", "Synthetic, MovieLens 100k", timeout=180_000)
     train(page)
     _open(page, idle, page.get_by_role("tab", name="Teaching"))
+    _open(page, idle, page.get_by_role("radiogroup").get_by_text("One prediction", exact=True))
     shown = page.locator(".katex").filter(has_text="clipped")
     assert shown.count() == 1, "the sample's first cell is no longer clipped: pick one that is"
     assert cut_off(page) == []
