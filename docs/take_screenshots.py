@@ -61,16 +61,37 @@ def _set_features(page: Page, k: int) -> None:
     raise RuntimeError(f"could not set k to {k}")
 
 
+#: Tabs with more than one picture: the first one's radio option, then the others' with a file name suffix.
+MORE_PICTURES = {
+    "Similarity": ("Items (rows of X)", [("Users (rows of Theta)", "users")]),
+    "Latent features": ("X and Theta (heatmaps)", [("Items and users on a map", "map")]),
+    "Teaching": ("The cost, live", [("One prediction", "prediction")]),
+}
+
+
 def _train_and_shoot(page: Page, tabs: list[str], prefix: str) -> None:
     page.get_by_role("button", name="Train", exact=True).click()
     _idle(page)
     for tab in tabs:
+        name = prefix + tab.lower().replace(" ", "_")
         page.get_by_role("tab", name=tab).click()
         _idle(page)
-        # The tab row at the top of the window, so the view's content fills the picture.
-        page.get_by_role("tablist").first.evaluate("e => e.scrollIntoView({block: 'start'})")
-        page.wait_for_timeout(500)
-        _shoot(page, prefix + tab.lower().replace(" ", "_"))
+        _shoot_view(page, name)
+        if tab in MORE_PICTURES:
+            first, others = MORE_PICTURES[tab]
+            for option, suffix in others:
+                page.get_by_role("radiogroup").get_by_text(option, exact=True).click()
+                _idle(page)
+                _shoot_view(page, f"{name}_{suffix}")
+            page.get_by_role("radiogroup").get_by_text(first, exact=True).click()  # as the next visit meets it
+            _idle(page)
+
+
+def _shoot_view(page: Page, name: str) -> None:
+    # The tab row at the top of the window, so the view's content fills the picture.
+    page.get_by_role("tablist").first.evaluate("e => e.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(500)
+    _shoot(page, name)
 
 
 def _half_star_upload(folder: Path) -> tuple[Path, Path]:

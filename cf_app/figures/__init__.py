@@ -19,6 +19,7 @@ from .heatmaps import RATED_BOX, TICK_LABELS_MAX, feature_figure, prediction_fig
 from .maps import LATENT_LABELS_MAX, LATENT_WEBGL_FROM, latent_map, pca_2d
 from .teaching import (
     WATERFALL_FEATURES,
+    WATERFALL_FLAT_BARS,
     WATERFALL_LABELLED,
     breakdown_figure,
     neighbours_figure,
@@ -36,6 +37,7 @@ __all__ = [
     "LATENT_WEBGL_FROM",
     "WATERFALL_FEATURES",
     "WATERFALL_LABELLED",
+    "WATERFALL_FLAT_BARS",
     "prediction_figure",
     "rated_dots",
     "similarity_figure",

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 __all__ = [
     "WATERFALL_FEATURES",
     "WATERFALL_LABELLED",
+    "WATERFALL_FLAT_BARS",
     "breakdown_figure",
     "replay_figure",
     "normalization_figure",
@@ -35,6 +36,8 @@ __all__ = [
 WATERFALL_FEATURES = 10
 #: Bars are labelled with their values up to this many bars (more and the labels run into each other).
 WATERFALL_LABELLED = 8
+#: Up to this many bars their names are set flat; more are slanted.
+WATERFALL_FLAT_BARS = 5
 
 
 def breakdown_figure(b: PredictionBreakdown) -> go.Figure:
@@ -87,7 +90,9 @@ def breakdown_figure(b: PredictionBreakdown) -> go.Figure:
         yaxis_title="rating",
         showlegend=False,
     )
-    slanted = len(labels) > 8
+    # Side by side, a half-width chart holds about five bars' names ("feature 1", "global mean"): with the
+    # biases at k = 5, nine names ran into each other.
+    slanted = len(labels) + 1 > WATERFALL_FLAT_BARS
     fig.update_xaxes(tickangle=-45 if slanted else 0)
     below = int(text_px(labels) * 0.71) + 10 if slanted else FLAT_LABEL_HEIGHT_PX
     return reserve_margins(fig, left=66, right=18, bottom=below + TICK_PAD_PX)  # "-0.5" ticks, "rating"

@@ -54,8 +54,8 @@ def render(ctx: ViewContext) -> None:
     )
     pos = ctx.item_pos if kind == "items" else ctx.user_pos
     names = r.items if kind == "items" else r.users
-    # The heatmap gets the wider column; the list beside it keeps the picker next to what it explains.
-    left, right = st.columns([3, 2])
+    # The list beside the heatmap keeps the picker next to what it explains; its table needs half the page.
+    left, right = st.columns(2)
     with left:
         fig = memo(
             ctx,

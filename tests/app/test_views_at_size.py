@@ -110,3 +110,15 @@ def test_heatmaps_reserve_margins_from_their_shortened_labels():
     # 300 rows: at most TICKS_MAX labels, every n-th
     many = figures.feature_figure(np.ones((300, 2)), [f"i{i}" for i in range(300)], "X")
     assert len(many.layout.yaxis.tickvals) <= heatmaps.TICKS_MAX and many.layout.yaxis.tickvals[1] == "i5"
+
+
+@pytest.mark.parametrize(("k", "normalize", "slanted"), [(3, "mean", False), (2, "biases", True), (5, "biases", True)])
+def test_the_waterfall_slants_its_names_past_five_bars(ratings, k, normalize, slanted):
+    """Nine names side by side ("feature 1" ... "global mean", "item bias", "user bias") ran into each other in
+    the half-width chart (100k sample, k = 5, learned biases); the lecture's five stay flat."""
+    m = CollaborativeFiltering(k, 1.0, 5, normalize=normalize, random_state=0).fit(ratings)
+    fig = figures.breakdown_figure(teaching.prediction_breakdown(m, 0, 0))
+    assert (len(fig.data[0].x) > figures.WATERFALL_FLAT_BARS) == slanted
+    assert (fig.layout.xaxis.tickangle == -45) == slanted
+    if slanted:  # the margin below holds the longest name, slanted
+        assert fig.layout.margin.b > 60
