@@ -344,6 +344,9 @@ def queue_status() -> None:
     position = fit_queue.shared_queue().status(pending.ticket)
     if position.state == fit_queue.ADMITTED:
         st.rerun(scope="app")  # the page's handle() starts the fit
+    if position.state == fit_queue.DONE:  # a fit that ran and ended: nothing to say, and no rerun to hide what was
+        st.session_state[state.QUEUED] = None
+        return
     if position.state != fit_queue.WAITING:
         st.session_state[state.QUEUED] = None
         why = _CANCELLED_BECAUSE.get(position.reason or "", "it was cancelled")
@@ -431,7 +434,10 @@ def _after_stop(ws: state.Workspace) -> None:
     interrupted = st.session_state[state.TRAINING]
     st.session_state[state.TRAINING] = None
     stopped = pending_fit()
-    if stopped is not None and stopped.ticket.state == fit_queue.RUNNING:
+    # Running: its thread has not got to its ``finally`` yet. Done: it has, but its "forget the request" did
+    # not reach this run's session state (it wrote while this run began). Either way this run forgets it; left
+    # in place, the queue's status line reported a "cancelled" place and its rerun hid the message below.
+    if stopped is not None and (stopped.ticket.state == fit_queue.RUNNING or stopped.ticket.finished):
         finish(stopped, reason="done")
     kept = "the previous results are kept" if ws.result is not None else "there are no earlier results yet"
     st.warning(f"Training was stopped after iteration {interrupted['iteration']}; {kept}.")
