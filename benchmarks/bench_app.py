@@ -311,7 +311,7 @@ def browser(shapes: list[str], repeats: int, root: Path | None) -> None:
             # Tabs that show one picture (or teaching topic) at a time: the radio's other one, and back.
             for name, pictures in [
                 ("Similarity", ["Users (rows of Theta)", "Items (rows of X)"]),
-                ("Latent features", ["Items and users on a map", "X and Theta (heatmaps)"]),
+                ("Latent features", ["X and Theta (heatmaps)", "Items and users on a map"]),
                 ("Teaching", ["One prediction", "The cost, live"]),
             ]:
                 button = page.get_by_role("tab", name=name)

@@ -64,7 +64,7 @@ def _set_features(page: Page, k: int) -> None:
 #: Tabs with more than one picture: the first one's radio option, then the others' with a file name suffix.
 MORE_PICTURES = {
     "Similarity": ("Items (rows of X)", [("Users (rows of Theta)", "users")]),
-    "Latent features": ("X and Theta (heatmaps)", [("Items and users on a map", "map")]),
+    "Latent features": ("Items and users on a map", [("X and Theta (heatmaps)", "heatmaps")]),
     "Teaching": ("The cost, live", [("One prediction", "prediction")]),
 }
 
