@@ -256,7 +256,18 @@ def _session_alive() -> Callable[[], bool] | None:
 
 
 def pending_fit() -> PendingFit | None:
-    return st.session_state.get(state.QUEUED)
+    """This session's fit request: waiting, admitted, running, or cancelled and not yet reported.
+
+    A fit that has run to its end is no request any more. The run that ended it forgets it (:func:`finish`),
+    but a run stopped by a click does so in its own thread, and with Streamlit's fast reruns that write can
+    miss the run the click started; left in place, that run took it for a queued place that was "cancelled"
+    and reran, hiding "Training was stopped" (about one Stop in eight in Chromium).
+    """
+    pending = st.session_state.get(state.QUEUED)
+    if pending is not None and pending.ticket.state == fit_queue.DONE:
+        st.session_state[state.QUEUED] = None
+        return None
+    return pending
 
 
 def enqueue(
@@ -344,9 +355,6 @@ def queue_status() -> None:
     position = fit_queue.shared_queue().status(pending.ticket)
     if position.state == fit_queue.ADMITTED:
         st.rerun(scope="app")  # the page's handle() starts the fit
-    if position.state == fit_queue.DONE:  # a fit that ran and ended: nothing to say, and no rerun to hide what was
-        st.session_state[state.QUEUED] = None
-        return
     if position.state != fit_queue.WAITING:
         st.session_state[state.QUEUED] = None
         why = _CANCELLED_BECAUSE.get(position.reason or "", "it was cancelled")
@@ -434,10 +442,7 @@ def _after_stop(ws: state.Workspace) -> None:
     interrupted = st.session_state[state.TRAINING]
     st.session_state[state.TRAINING] = None
     stopped = pending_fit()
-    # Running: its thread has not got to its ``finally`` yet. Done: it has, but its "forget the request" did
-    # not reach this run's session state (it wrote while this run began). Either way this run forgets it; left
-    # in place, the queue's status line reported a "cancelled" place and its rerun hid the message below.
-    if stopped is not None and (stopped.ticket.state == fit_queue.RUNNING or stopped.ticket.finished):
+    if stopped is not None and stopped.ticket.state == fit_queue.RUNNING:  # its thread has not freed it yet
         finish(stopped, reason="done")
     kept = "the previous results are kept" if ws.result is not None else "there are no earlier results yet"
     st.warning(f"Training was stopped after iteration {interrupted['iteration']}; {kept}.")
