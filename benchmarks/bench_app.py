@@ -38,9 +38,10 @@ from streamlit.testing.v1 import AppTest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywhere, like the other benchmarks
 
 from cf_app import state  # noqa: E402
+from cf_app.teaching import labels as teaching_labels  # noqa: E402
 from cf_core.io import save_ratings  # noqa: E402
 from cf_core.synthetic import MOVIELENS_SHAPES, synthetic_ratings  # noqa: E402
-from tools.browser import IDLE, launch_chromium  # noqa: E402
+from tools.browser import IDLE, launch_chromium, view_pictures  # noqa: E402
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 TRAIN = "FormSubmitter:hyperparameters-Train"
@@ -309,11 +310,12 @@ def browser(shapes: list[str], repeats: int, root: Path | None) -> None:
                 ts = [tab.click_to_idle(step) for _ in range(repeats)]
                 record(f"{shape}: {what}", _median_ms(ts), f"median of {repeats}")
             # Tabs that show one picture (or teaching topic) at a time: the radio's other one, and back.
-            for name, pictures in [
-                ("Similarity", ["Users (rows of Theta)", "Items (rows of X)"]),
-                ("Latent features", ["X and Theta (heatmaps)", "Items and users on a map"]),
-                ("Teaching", ["One prediction", "The cost, live"]),
-            ]:
+            others_then_first = []
+            for view_tab, options in view_pictures().items():
+                texts = list(options.values())
+                others_then_first.append((view_tab, texts[1:] + texts[:1]))
+            topics = teaching_labels()  # the two live topics: "One prediction", then back to "The cost, live"
+            for name, pictures in [*others_then_first, ("Teaching", [topics[1], topics[0]])]:
                 button = page.get_by_role("tab", name=name)
                 if button.get_attribute("aria-selected") != "true":  # a click on the open tab runs nothing
                     tab.click_to_idle(button.click)

@@ -23,8 +23,9 @@ from playwright.sync_api import Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from cf_app.teaching import labels as teaching_labels  # noqa: E402
 from cf_core.synthetic import synthetic_ratings  # noqa: E402
-from tools.browser import IDLE, choose, launch_chromium, serve_app  # noqa: E402
+from tools.browser import IDLE, choose, launch_chromium, serve_app, view_pictures  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 TABS = ["Predictions", "Cost curve", "Recommendations", "Similarity", "Latent features", "Tuning", "Teaching"]
@@ -61,12 +62,19 @@ def _set_features(page: Page, k: int) -> None:
     raise RuntimeError(f"could not set k to {k}")
 
 
-#: Tabs with more than one picture: the first one's radio option, then the others' with a file name suffix.
-MORE_PICTURES = {
-    "Similarity": ("Items (rows of X)", [("Users (rows of Theta)", "users")]),
-    "Latent features": ("Items and users on a map", [("X and Theta (heatmaps)", "heatmaps")]),
-    "Teaching": ("The cost, live", [("One prediction", "prediction")]),
-}
+def _more_pictures() -> dict[str, tuple[str, list[tuple[str, str]]]]:
+    """Tabs with more than one picture: the radio option a visit opens on, then the others with the suffix
+    of their file's name (a view's picture by its value; Teaching's second live topic)."""
+    more = {}
+    for tab, options in view_pictures().items():
+        (_, first), *others = options.items()
+        more[tab] = (first, [(text, value) for value, text in others])
+    topics = teaching_labels()
+    more["Teaching"] = (topics[0], [(topics[1], "prediction")])
+    return more
+
+
+MORE_PICTURES = _more_pictures()
 
 
 def _train_and_shoot(page: Page, tabs: list[str], prefix: str) -> None:

@@ -170,13 +170,22 @@ def open_view(page: Any, tab: str, picture: str | None = None) -> None:
         wait_idle(page)
 
 
-def every_view_picture() -> Iterator[tuple[str, str | None]]:
-    """(tab, picture text or None) for every results picture, as :func:`open_view` takes them."""
+def view_pictures() -> dict[str, dict[str, str]]:
+    """Each results tab that shows one picture at a time: its radio's options (value -> text), the one a
+    visit opens on first."""
     from cf_app.views import VIEWS
 
-    for view in VIEWS:
-        for text in view.pictures.options.values() if view.pictures else [None]:
-            yield view.label, text
+    return {view.label: view.pictures.options for view in VIEWS if view.pictures}
+
+
+def every_view_picture() -> Iterator[tuple[str, str | None]]:
+    """(tab, picture text or None) for every results picture, as :func:`open_view` takes them."""
+    from cf_app.views import labels
+
+    pictures = view_pictures()
+    for tab in labels():
+        for text in pictures[tab].values() if tab in pictures else [None]:
+            yield tab, text
 
 
 def exceptions(page: Any) -> list[str]:

@@ -10,17 +10,17 @@ from . import Pictures, ViewContext, choose_picture, memo
 
 #: The map or the learned numbers, one at a time (all three charts took 0.3-0.45 s to draw on 100k ratings, the
 #: two heatmaps alone 0.27-0.31 s). The map first: it shows what the features mean, items and users in one space.
-PICTURES = Pictures("latent_show", "Show", {"map": "Items and users on a map", "features": "X and Theta (heatmaps)"})
+PICTURES = Pictures("latent_show", "Show", {"map": "Items and users on a map", "heatmaps": "X and Theta (heatmaps)"})
 
 
 def render(ctx: ViewContext) -> None:
-    if choose_picture(ctx, PICTURES) == "features":
-        _features(ctx)
+    if choose_picture(ctx, PICTURES) == "heatmaps":
+        _heatmaps(ctx)
     else:
         _map(ctx)
 
 
-def _features(ctx: ViewContext) -> None:
+def _heatmaps(ctx: ViewContext) -> None:
     model, r = ctx.model, ctx.ratings
     k = model.num_features
     if ctx.sliced:
